@@ -1,0 +1,20 @@
+// One Jest run over every package. Tests are transpiled only (tsc checks types in `pnpm typecheck`).
+'use strict';
+const shared = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+  moduleNameMapper: {
+    '^@confide/contracts$': '<rootDir>/packages/contracts/src/index.ts',
+    '^@confide/(ingest|transcription|insights|storage|lifecycle|gateway)-service$': '<rootDir>/services/$1/src/index.ts',
+    '^@confide/(platform|testing|cli)$': '<rootDir>/packages/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  rootDir: __dirname,
+};
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{packages,services}/*/test/unit/**/*.test.ts'] },
+    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/{packages,services}/*/test/integration/**/*.test.ts'] },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+  ],
+};
