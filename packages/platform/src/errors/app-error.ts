@@ -28,3 +28,12 @@ export class AppError extends Error {
 export const invalidArgument = (message: string): AppError => new AppError('invalid-argument', message);
 export const failedPrecondition = (message: string): AppError => new AppError('failed-precondition', message);
 export const notFound = (message: string): AppError => new AppError('not-found', message);
+export const alreadyExists = (message: string): AppError => new AppError('already-exists', message);
+export const permissionDenied = (message: string): AppError => new AppError('permission-denied', message);
+export const unauthenticated = (message: string): AppError => new AppError('unauthenticated', message);
+export const resourceExhausted = (message: string): AppError => new AppError('resource-exhausted', message);
+export const unavailable = (message: string): AppError => new AppError('unavailable', message);
+export const deadlineExceeded = (message: string): AppError => new AppError('deadline-exceeded', message);
+export const cancelled = (message: string): AppError => new AppError('cancelled', message);
+
+export const isAppError = (err: unknown): err is AppError => err instanceof AppError;

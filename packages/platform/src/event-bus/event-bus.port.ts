@@ -9,7 +9,7 @@
  * redelivered to the next member of its group. Handlers must therefore be idempotent.
  *
  * Adapters: in-process (`InProcessEventBus`, the embedded default) and kafkajs (real
- * deployments). Both pass `runEventBusContract` in packages/platform/test.
+ * deployments). Both pass `describeEventBusContract` in packages/platform/test/support/event-bus.contract.ts.
  */
 export interface BusMessage {
   /** Partitioning key: messages with the same key are delivered in publish order. */
@@ -76,4 +76,8 @@ export const EventHeaders = {
   dlqError: 'confide-dlq-error',
   dlqSourceTopic: 'confide-dlq-source-topic',
   dlqAttempts: 'confide-dlq-attempts',
+  /** Added on DLQ copies: the consumer group that gave up, and the source partition/offset. */
+  dlqGroupId: 'confide-dlq-group-id',
+  dlqSourcePartition: 'confide-dlq-source-partition',
+  dlqSourceOffset: 'confide-dlq-source-offset',
 } as const;
