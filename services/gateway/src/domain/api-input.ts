@@ -1,0 +1,49 @@
+/**
+ * Validation of what callers put in URLs and headers (pure). Ids: 1-128 characters of
+ * [A-Za-z0-9._:-], the same rule ingest applies when a meeting starts.
+ */
+export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const isWellFormedId = (value: unknown): value is string => typeof value === 'string' && ID_PATTERN.test(value);
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 100;
+export const MAX_PAGE_TOKEN_LENGTH = 512;
+export const MAX_REASON_LENGTH = 500;
+
+/** A request id taken from X-Request-Id only when it is short and plain; otherwise one is generated. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+export function parsePageSize(raw: unknown): Parsed<number> {
+  if (raw === undefined) return { ok: true, value: DEFAULT_PAGE_SIZE };
+  if (typeof raw !== 'string' || !/^\d{1,4}$/.test(raw)) {
+    return { ok: false, message: `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}` };
+  }
+  const value = Number(raw);
+  if (value < 1 || value > MAX_PAGE_SIZE) return { ok: false, message: `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}` };
+  return { ok: true, value };
+}
+
+export function parsePageToken(raw: unknown): Parsed<string> {
+  if (raw === undefined) return { ok: true, value: '' };
+  if (typeof raw !== 'string' || raw.length > MAX_PAGE_TOKEN_LENGTH || !/^[\x21-\x7e]*$/.test(raw)) {
+    return { ok: false, message: `pageToken must be at most ${MAX_PAGE_TOKEN_LENGTH} printable ASCII characters` };
+  }
+  return { ok: true, value: raw };
+}
+
+/** The optional JSON body of DELETE /api/meetings/:id: `{ "reason": "..." }`. */
+export function parseDeleteBody(body: unknown): Parsed<{ reason: string }> {
+  if (body === undefined || body === null) return { ok: true, value: { reason: '' } };
+  if (typeof body !== 'object' || Array.isArray(body)) return { ok: false, message: 'the request body must be a JSON object' };
+  const extra = Object.keys(body).filter((k) => k !== 'reason');
+  if (extra.length > 0) return { ok: false, message: 'the request body may only contain "reason"' };
+  const reason = (body as { reason?: unknown }).reason;
+  if (reason === undefined) return { ok: true, value: { reason: '' } };
+  if (typeof reason !== 'string' || reason.length > MAX_REASON_LENGTH) {
+    return { ok: false, message: `reason must be a string of at most ${MAX_REASON_LENGTH} characters` };
+  }
+  return { ok: true, value: { reason } };
+}

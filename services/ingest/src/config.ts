@@ -1,0 +1,35 @@
+import { zCsv, zDurationMs, zListenAddress } from '@confide/platform';
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * Environment of the ingest service. Only this schema reads the environment (through
+ * platform's loadConfig); errors name the variable, never its value.
+ */
+export const ingestConfigSchema = z.object({
+  /** gRPC listener when running alone (microservices mode). Loopback only until TLS lands. */
+  GRPC_ADDR: zListenAddress.default('127.0.0.1:50051'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Event bus adapter; "in-process" only makes sense for a standalone smoke run. */
+  EVENT_BUS: z.enum(['kafka', 'in-process']).default('kafka'),
+  KAFKA_BROKERS: zCsv.optional(),
+  /**
+   * Identity of this instance; the relay consumer group is `ingest-<id>`. Unset: the host
+   * name plus a random suffix (unique per process, which is what the relay needs).
+   */
+  INGEST_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 characters of [A-Za-z0-9._-]')
+    .optional(),
+  /** How long a stream waits for the meeting's report after the end message. */
+  INGEST_COMPLETION_TIMEOUT: zDurationMs.default(120_000),
+  /** Responses queued for a client that does not read before its stream fails (RESOURCE_EXHAUSTED). */
+  INGEST_MAX_PENDING_RESPONSES: positiveInt(1000),
+});
+
+export type IngestConfig = z.output<typeof ingestConfigSchema>;
+
+/** What the module needs from the configuration (an IngestConfig satisfies it). */
+export type IngestModuleConfig = Pick<IngestConfig, 'INGEST_COMPLETION_TIMEOUT' | 'INGEST_MAX_PENDING_RESPONSES'> &
+  Partial<Pick<IngestConfig, 'INGEST_INSTANCE_ID'>>;
