@@ -1,0 +1,11 @@
+export { createLifecycleModule, type LifecycleModuleDeps } from './lifecycle.module';
+export { lifecycleConfigSchema, type LifecycleConfig } from './config';
+export { GrpcMeetingStore, DEFAULT_STORAGE_DEADLINE_MS } from './adapters/storage-client/storage.grpc-client';
+export { InMemoryEndedMeetings } from './adapters/memory/in-memory.ended-meetings';
+export { LIFECYCLE_SERVICE_NAME } from './adapters/grpc/lifecycle.grpc';
+export { LIFECYCLE_CONSUMER_GROUP } from './adapters/events/meeting.consumer';
+export type { MeetingStore, ErasedCounts } from './ports/meeting-store.port';
+export type { ErasureLog, ErasureRecord } from './ports/erasure-log.port';
+export type { AuditLog, AuditEntry } from './ports/audit-log.port';
+export type { EndedMeetings, EndedMeeting } from './ports/ended-meetings.port';
+export type { ErasureEventPublisher, MeetingErasedNotice } from './ports/erasure-events.port';

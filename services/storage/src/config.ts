@@ -1,0 +1,42 @@
+import { zBool, zCsv, zListenAddress } from '@confide/platform';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Environment of the storage service. Only this schema reads the environment (through
+ * platform's loadConfig); errors name the variable, never its value.
+ */
+export const storageConfigSchema = z.object({
+  /** gRPC listener when running alone (microservices mode). */
+  GRPC_ADDR: zListenAddress.default('127.0.0.1:50055'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Event bus adapter; "in-process" only makes sense for a standalone smoke run. */
+  EVENT_BUS: z.enum(['kafka', 'in-process']).default('kafka'),
+  KAFKA_BROKERS: zCsv.optional(),
+  /** External PostgreSQL (postgres://...). Unset: the embedded PostgreSQL under STATE_DIR. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** Apply pending migrations at start (set false when a migration job does it). */
+  DATABASE_MIGRATE: zBool.default(true),
+  /** State folder of the embedded defaults; the embedded cluster lives in <STATE_DIR>/postgres. */
+  STATE_DIR: z.string().min(1).optional(),
+  /** Port of the embedded PostgreSQL on 127.0.0.1; 0 = a free port. */
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+});
+
+export type StorageConfig = z.output<typeof storageConfigSchema>;
+
+/** `.state/` at the repository root (the folder holding pnpm-workspace.yaml), else under the working directory. */
+export function defaultStateDir(startDir: string = __dirname): string {
+  let dir = resolve(startDir);
+  for (;;) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return join(dir, '.state');
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(process.cwd(), '.state');
+    dir = parent;
+  }
+}
