@@ -1,0 +1,3 @@
+export * from './speech/wer';
+export * from './speech/wav';
+export * from './speech/flite';

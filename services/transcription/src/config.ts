@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import { zCsv, zDurationMs, zListenAddress } from '@confide/platform';
+import { z } from 'zod';
+
+/** Where `pnpm native:build` puts ps-stream (same path from src/ and dist/). */
+export const DEFAULT_POCKETSPHINX_BINARY = resolve(__dirname, '..', 'native', 'bin', 'ps-stream');
+
+/**
+ * Environment of the transcription service. Only this schema reads the environment (through
+ * platform's loadConfig); errors name the variable, never its value.
+ */
+export const transcriptionConfigSchema = z.object({
+  /** gRPC listener when running alone (microservices mode). Loopback only until TLS lands. */
+  GRPC_ADDR: zListenAddress.default('127.0.0.1:50052'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Event bus adapter; "in-process" only makes sense for a standalone smoke run. */
+  EVENT_BUS: z.enum(['kafka', 'in-process']).default('kafka'),
+  KAFKA_BROKERS: zCsv.optional(),
+  /** Speech-to-text engine behind the SttEngine port. */
+  STT_ENGINE: z.enum(['pocketsphinx']).default('pocketsphinx'),
+  STT_LANGUAGE: z.string().min(2).default('en-US'),
+  /** ps-stream binary; default services/transcription/native/bin/ps-stream. */
+  POCKETSPHINX_BINARY: z.string().min(1).default(DEFAULT_POCKETSPHINX_BINARY),
+  /** Model overrides; unset = the Debian pocketsphinx-en-us model. */
+  POCKETSPHINX_HMM: z.string().min(1).optional(),
+  POCKETSPHINX_LM: z.string().min(1).optional(),
+  POCKETSPHINX_DICT: z.string().min(1).optional(),
+  /** Minimum audio between two partial results. */
+  POCKETSPHINX_PARTIAL_INTERVAL: zDurationMs.default(300),
+});
+
+export type TranscriptionConfig = z.output<typeof transcriptionConfigSchema>;
+
+/** What createPocketsphinxEngine needs (a TranscriptionConfig satisfies it). */
+export type PocketsphinxEngineConfig = Partial<
+  Pick<
+    TranscriptionConfig,
+    'POCKETSPHINX_BINARY' | 'POCKETSPHINX_HMM' | 'POCKETSPHINX_LM' | 'POCKETSPHINX_DICT' | 'POCKETSPHINX_PARTIAL_INTERVAL' | 'STT_LANGUAGE'
+  >
+>;
