@@ -12,6 +12,10 @@ const shared = {
   rootDir: __dirname,
 };
 module.exports = {
+  rootDir: __dirname,
+  // testTimeout is global in Jest (not per project): integration and e2e tests need real services.
+  testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{packages,services}/*/test/unit/**/*.test.ts'] },
     { ...shared, displayName: 'integration', testMatch: ['<rootDir>/{packages,services}/*/test/integration/**/*.test.ts'] },

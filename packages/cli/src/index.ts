@@ -1,0 +1,5 @@
+export { startAllInOne, type RunningPlatform } from './all-in-one';
+export { allInOneConfigSchema, type AllInOneConfig } from './config';
+export { streamMeetingAudio, type StreamMeetingInput, type StreamMeetingResult } from './demo/meeting-streamer';
+export { loadMeetingSample, type MeetingSample } from './demo/meeting-sample';
+export { runDemo } from './demo/demo.command';
