@@ -15,6 +15,7 @@ export * from './logging/logger';
 export * from './event-bus/event-bus.port';
 export * from './event-bus/topics';
 export * from './event-bus/in-process.event-bus';
+export * from './event-bus/kafka.event-bus';
 export * from './event-bus/murmur2';
 export * from './event-bus/event-type';
 export * from './event-bus/poison-message.error';
