@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
-// Not via '../../src' until src/index.ts re-exports it (the lead adds the export).
 import { EventHeaders, KafkaEventBus, dlqTopic, type KafkaEventBusOptions, type ReceivedMessage } from '../../src';
 import { describeEventBusContract } from '../support/event-bus.contract';
 import { requireKafka } from '../support/kafka';
