@@ -23,6 +23,9 @@ export * from './event-bus/event-publisher';
 export * from './event-bus/event-router';
 // telemetry (trace context)
 export * from './telemetry/trace-context';
+// kms + envelope crypto
+export * from './kms';
+export * from './crypto';
 // grpc
 export * from './grpc/status-mapping';
 export * from './grpc/proto-root';

@@ -1,0 +1,3 @@
+export * from './aad';
+export * from './crypto.errors';
+export * from './envelope.cipher';
