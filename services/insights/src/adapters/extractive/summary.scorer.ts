@@ -43,7 +43,7 @@ export function summarize(sentences: readonly TranscriptSentence[], opts: Summar
   let length = 0;
   for (const { sentence } of ranked) {
     if (chosen.length >= opts.maxSentences) break;
-    const added = sentence.text.length + (chosen.length > 0 ? 1 : 0);
+    const added = asSentence(sentence.text).length + (chosen.length > 0 ? 1 : 0);
     if (length + added > opts.maxChars) continue;
     chosen.push(sentence);
     length += added;
@@ -54,8 +54,19 @@ export function summarize(sentences: readonly TranscriptSentence[], opts: Summar
   }
   return chosen
     .sort((a, b) => a.order - b.order)
-    .map((s) => s.text)
+    .map((s) => asSentence(s.text))
     .join(' ');
+}
+
+/**
+ * Speech recognizers emit unpunctuated lower-case text: each chosen segment is written as
+ * a sentence (capital first letter, closing full stop) so the summary reads as prose.
+ */
+export function asSentence(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed.length === 0) return trimmed;
+  const capitalized = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?…]$/.test(capitalized) ? capitalized : `${capitalized}.`;
 }
 
 /** Cuts text to at most `max` characters at a word boundary, marking the cut with "…". */
