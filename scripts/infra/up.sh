@@ -66,7 +66,11 @@ num.network.threads=2
 num.io.threads=2
 PROPS
     if [ ! -f "$dir/data/meta.properties" ]; then
-      [ -s "$dir/cluster.id" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' > "$dir/cluster.id"
+      # A cluster id is 16 random bytes in URL-safe base64. One that starts with '-' would be read by
+      # kafka-storage's argument parser as an option (CI failed on exactly that), so draw again.
+      while [ ! -s "$dir/cluster.id" ] || [ "$(head -c 1 "$dir/cluster.id")" = "-" ]; do
+        head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' > "$dir/cluster.id"
+      done
       log "kafka: formatting storage (cluster id $(cat "$dir/cluster.id"))"
       kafka-storage format --ignore-formatted -t "$(cat "$dir/cluster.id")" -c "$props" > "$dir/logs/format.log" 2>&1 ||
         die_log "kafka storage format failed" "$dir/logs/format.log"
