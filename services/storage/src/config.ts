@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 
+const zPostgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL');
+
 /**
  * Environment of the storage service. Only this schema reads the environment (through
  * platform's loadConfig); errors name the variable, never its value.
@@ -14,11 +16,17 @@ export const storageConfigSchema = z.object({
   /** Event bus adapter; "in-process" only makes sense for a standalone smoke run. */
   EVENT_BUS: z.enum(['kafka', 'in-process']).default('kafka'),
   KAFKA_BROKERS: zCsv.optional(),
-  /** External PostgreSQL (postgres://...). Unset: the embedded PostgreSQL under STATE_DIR. */
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional(),
+  /**
+   * External PostgreSQL (postgres://...) as the application role: not superuser, no
+   * BYPASSRLS, not the owner of the tables (row-level security applies to it).
+   * Unset: the embedded PostgreSQL under STATE_DIR.
+   */
+  DATABASE_URL: zPostgresUrl.optional(),
+  /**
+   * External PostgreSQL as the role that owns the schema and runs the migrations.
+   * Default: DATABASE_URL. Only with DATABASE_URL (the embedded database has its own).
+   */
+  MIGRATION_DATABASE_URL: zPostgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Apply pending migrations at start (set false when a migration job does it). */
   DATABASE_MIGRATE: zBool.default(true),
@@ -26,6 +34,10 @@ export const storageConfigSchema = z.object({
   STATE_DIR: z.string().min(1).optional(),
   /** Port of the embedded PostgreSQL on 127.0.0.1; 0 = a free port. */
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+}).superRefine((config, ctx) => {
+  if (config.MIGRATION_DATABASE_URL !== undefined && config.DATABASE_URL === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['MIGRATION_DATABASE_URL'], message: 'needs DATABASE_URL (the embedded database has its own migration role)' });
+  }
 });
 
 export type StorageConfig = z.output<typeof storageConfigSchema>;

@@ -1,46 +1,41 @@
 /**
  * Microservices mode: the storage service alone in its own process.
- * loadConfig -> database (DATABASE_URL or the embedded PostgreSQL) + bus -> module -> gRPC server.
+ * loadConfig -> logger -> telemetry -> event bus (Kafka) -> database (DATABASE_URL +
+ * MIGRATION_DATABASE_URL, or the embedded PostgreSQL) -> module -> gRPC server.
  */
 import {
   ConfigError,
   GrpcServer,
-  InProcessEventBus,
+  createEventBusFromConfig,
   createLogger,
   errorSummary,
   loadConfig,
   onShutdown,
   runServiceModules,
   startTelemetry,
-  type EventBus,
-  type Logger,
 } from '@confide/platform';
 import { resolveStorageDatabase } from './adapters/postgres/database.resolver';
-import { storageConfigSchema, type StorageConfig } from './config';
+import { storageConfigSchema } from './config';
 import { createStorageModule } from './storage.module';
-
-function createBus(config: StorageConfig, logger: Logger): EventBus {
-  if (config.EVENT_BUS === 'in-process') {
-    logger.warn('EVENT_BUS=in-process: this process sees only its own events (smoke runs only)');
-    return new InProcessEventBus({ logger });
-  }
-  // The kafkajs adapter of the EventBus port lands with the Kafka task.
-  throw new ConfigError([
-    { variable: 'EVENT_BUS', problem: 'kafka is not supported yet by this build; use the all-in-one mode or EVENT_BUS=in-process' },
-  ]);
-}
 
 async function main(): Promise<void> {
   const config = loadConfig(storageConfigSchema);
   const logger = createLogger({ service: 'storage', level: config.LOG_LEVEL });
   const telemetry = await startTelemetry({ serviceName: 'storage' });
-  const bus = createBus(config, logger);
-  const database = await resolveStorageDatabase(config, logger);
+  const bus = await createEventBusFromConfig(config, logger, 'confide-storage');
+  let database: Awaited<ReturnType<typeof resolveStorageDatabase>>;
+  try {
+    database = await resolveStorageDatabase(config, logger);
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
   logger.info({ database: database.kind }, 'storage database ready');
   const module = createStorageModule({
     logger,
     bus,
     databaseUrl: database.url,
+    migrationDatabaseUrl: database.migrationUrl,
     poolSize: config.DATABASE_POOL_SIZE,
     migrate: config.DATABASE_MIGRATE,
   });
@@ -49,10 +44,11 @@ async function main(): Promise<void> {
   try {
     running = await runServiceModules({ modules: [module], server, logger, telemetry });
   } catch (err) {
+    await bus.close();
     await database.stop();
     throw err;
   }
-  logger.info({ port: running.port }, 'storage service listening');
+  logger.info({ port: running.port, eventBus: config.EVENT_BUS }, 'storage service listening');
   onShutdown(logger, async () => {
     await running.stop();
     await bus.close();

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { subscribeStorageConsumer, type StorageConsumerOptions } from './adapters/events/storage.consumer';
 import { storageGrpcService } from './adapters/grpc/storage.grpc';
 import { createStorageDataSource, migrateStorage } from './adapters/postgres/data-source';
+import { registeredMigrationUrl } from './adapters/postgres/migration-url.registry';
 import { PostgresMeetingQueryRepository } from './adapters/postgres/meeting-query.repository';
 import { PostgresMeetingRecordRepository } from './adapters/postgres/meeting-record.repository';
 import { PurgeMeeting } from './use-cases/purge-meeting.use-case';
@@ -10,6 +11,7 @@ import { QueryMeetings } from './use-cases/query-meetings.use-case';
 import { RecordInsight } from './use-cases/record-insight.use-case';
 import { RecordMeetingLifecycle } from './use-cases/record-meeting-lifecycle.use-case';
 import { RecordTranscriptSegment } from './use-cases/record-transcript-segment.use-case';
+import { storageKeys, type StorageKeysDeps } from './storage.keys';
 
 export interface StorageModuleDeps {
   logger: Logger;
@@ -19,7 +21,18 @@ export interface StorageModuleDeps {
    * destroys it. Otherwise give `databaseUrl` and the module creates and destroys its own.
    */
   dataSource?: DataSource;
+  /**
+   * The application role's URL (not superuser, no BYPASSRLS, not the tables' owner): every
+   * query of the module runs with it, under row-level security.
+   */
   databaseUrl?: string;
+  /**
+   * The URL of the role that owns the schema; used only to apply the migrations (with
+   * `migrate`), through a short-lived connection. Default: the one registered for
+   * `databaseUrl` by `resolveStorageDatabase`/`startEmbeddedPostgres` in this process, else
+   * the serving connection itself (one role for both).
+   */
+  migrationDatabaseUrl?: string;
   /** Pool size of the module's own DataSource. Default 10. */
   poolSize?: number;
   /** Apply pending migrations at start. Default true. */
@@ -27,6 +40,8 @@ export interface StorageModuleDeps {
   clock?: Clock;
   /** Consumer retry settings (bus defaults otherwise). */
   consumer?: StorageConsumerOptions;
+  /** Content encryption keys (storage.keys.ts); without them content is stored unencrypted (tests only). */
+  keys?: StorageKeysDeps;
 }
 
 /**
@@ -48,17 +63,21 @@ export function createStorageModule(deps: StorageModuleDeps): ServiceModule {
   const segments = new RecordTranscriptSegment({ store, logger });
   const insights = new RecordInsight({ store, logger });
   let subscription: Subscription | undefined;
+  const keys = storageKeys(dataSource, logger, deps.keys);
+  let unbindKeys: (() => void) | undefined;
 
   return {
     name: 'storage',
-    grpcServices: [storageGrpcService({ logger, queries, purgeMeeting })],
+    grpcServices: [storageGrpcService({ logger, queries, purgeMeeting }), keys.grpcService],
     async start() {
       if (subscription !== undefined) return;
       if (!dataSource.isInitialized) await dataSource.initialize();
       if (deps.migrate ?? true) {
-        const applied = await migrateStorage(dataSource);
+        const applied = await migrate(dataSource, migrationUrlOf(deps));
         if (applied.length > 0) logger.info({ migrations: applied }, 'storage migrations applied');
       }
+      await warnIfRowSecurityBypassed(dataSource, logger);
+      unbindKeys ??= keys.bind();
       subscription = await subscribeStorageConsumer({
         bus: deps.bus,
         logger,
@@ -74,6 +93,8 @@ export function createStorageModule(deps: StorageModuleDeps): ServiceModule {
       const current = subscription;
       subscription = undefined;
       await current?.close();
+      unbindKeys?.();
+      unbindKeys = undefined;
       if (ownsDataSource && dataSource.isInitialized) await dataSource.destroy();
     },
     async ready() {
@@ -86,4 +107,38 @@ export function createStorageModule(deps: StorageModuleDeps): ServiceModule {
       }
     },
   };
+}
+
+function migrationUrlOf(deps: StorageModuleDeps): string | undefined {
+  const url = deps.migrationDatabaseUrl ?? (deps.databaseUrl ? registeredMigrationUrl(deps.databaseUrl) : undefined);
+  return url === deps.databaseUrl ? undefined : url;
+}
+
+/** Migrates through `migrationUrl` (own short-lived DataSource) when given, else through `serving`. */
+async function migrate(serving: DataSource, migrationUrl: string | undefined): Promise<string[]> {
+  if (migrationUrl === undefined) return migrateStorage(serving);
+  // Two connections: migrateStorage holds its advisory lock on one, migrates on the other.
+  const owner = createStorageDataSource({ databaseUrl: migrationUrl, poolSize: 2 });
+  try {
+    return await migrateStorage(owner);
+  } finally {
+    if (owner.isInitialized) await owner.destroy();
+  }
+}
+
+/**
+ * Row-level security does not bind superusers and BYPASSRLS roles: say so (once, at start)
+ * when the serving role is one. Isolation then rests on the queries' tenant filters alone.
+ */
+async function warnIfRowSecurityBypassed(dataSource: DataSource, logger: Logger): Promise<void> {
+  const rows: Array<{ rolsuper: boolean; rolbypassrls: boolean }> = await dataSource.query(
+    'SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user',
+  );
+  const role = rows[0];
+  if (role && (role.rolsuper || role.rolbypassrls)) {
+    logger.warn(
+      { superuser: role.rolsuper, bypassRls: role.rolbypassrls },
+      'storage serves with a database role that bypasses row-level security; use a NOSUPERUSER NOBYPASSRLS application role (DATABASE_URL) and a separate MIGRATION_DATABASE_URL',
+    );
+  }
 }

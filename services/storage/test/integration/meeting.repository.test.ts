@@ -11,26 +11,32 @@ const T_B = 'tenant-b';
 const SEEN = 1_700_000_000_000;
 
 let db: TestDatabase;
+/** The application role (confide_app): what the repositories run with, under row-level security. */
 let dataSource: DataSource;
+/** The owner (the embedded superuser): migrations, and the tests' view of every row. */
+let owner: DataSource;
 let records: PostgresMeetingRecordRepository;
 let queries: PostgresMeetingQueryRepository;
 let appliedAtStart: string[];
 
 beforeAll(async () => {
   db = await startTestDatabase();
+  owner = createStorageDataSource({ databaseUrl: db.pg.migrationUrl, poolSize: 2 });
+  appliedAtStart = await migrateStorage(owner);
   dataSource = createStorageDataSource({ databaseUrl: db.pg.url, poolSize: 4 });
-  appliedAtStart = await migrateStorage(dataSource);
+  await dataSource.initialize();
   records = new PostgresMeetingRecordRepository(dataSource);
   queries = new PostgresMeetingQueryRepository(dataSource);
 }, DB_START_TIMEOUT_MS);
 
 afterAll(async () => {
   if (dataSource?.isInitialized) await dataSource.destroy();
+  if (owner?.isInitialized) await owner.destroy();
   await db?.dispose();
 }, DB_START_TIMEOUT_MS);
 
 async function count(table: string, tenantId: string, meetingId: string): Promise<number> {
-  const rows: Array<{ n: number }> = await dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1 AND meeting_id = $2`, [
+  const rows: Array<{ n: number }> = await owner.query(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1 AND meeting_id = $2`, [
     tenantId,
     meetingId,
   ]);
@@ -39,16 +45,36 @@ async function count(table: string, tenantId: string, meetingId: string): Promis
 
 describe('migrations', () => {
   it('creates every table once and applies nothing on a second run', async () => {
-    expect(appliedAtStart).toEqual(['InitialSchema1732262400000']);
-    const tables: Array<{ table_name: string }> = await dataSource.query(
+    expect(appliedAtStart).toEqual(['InitialSchema1732262400000', 'RowLevelSecurity1732348800000', 'DataKeys1732435200000']);
+    const tables: Array<{ table_name: string }> = await owner.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['alerts', 'erased_meetings', 'meetings', 'reports', 'segments', STORAGE_MIGRATIONS_TABLE]);
-    const columns: Array<{ table_name: string }> = await dataSource.query(
+    expect(tables.map((t) => t.table_name)).toEqual(['alerts', 'data_keys', 'erased_meetings', 'meetings', 'reports', 'segments', STORAGE_MIGRATIONS_TABLE]);
+    const columns: Array<{ table_name: string }> = await owner.query(
       `SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY table_name`,
     );
-    expect(columns.map((c) => c.table_name)).toEqual(['alerts', 'erased_meetings', 'meetings', 'reports', 'segments']);
-    expect(await migrateStorage(dataSource)).toEqual([]);
+    expect(columns.map((c) => c.table_name)).toEqual(['alerts', 'data_keys', 'erased_meetings', 'meetings', 'reports', 'segments']);
+    expect(await migrateStorage(owner)).toEqual([]);
+  });
+
+  it('enables and forces row-level security with the tenant_isolation policy on every table with a tenant_id', async () => {
+    const tables: Array<{ table_name: string; rls: boolean; forced: boolean; policies: string[]; qual: string | null; check: string | null }> =
+      await owner.query(
+        `SELECT c.relname AS table_name, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
+                array(SELECT p.policyname::text FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname ORDER BY 1) AS policies,
+                (SELECT p.qual FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname AND p.policyname = 'tenant_isolation') AS qual,
+                (SELECT p.with_check FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname AND p.policyname = 'tenant_isolation') AS check
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND c.relkind = 'r'
+            AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+          ORDER BY c.relname`,
+      );
+    expect(tables.map((t) => t.table_name)).toEqual(['alerts', 'data_keys', 'erased_meetings', 'meetings', 'reports', 'segments']);
+    for (const t of tables) {
+      expect(t).toMatchObject({ rls: true, forced: true, policies: ['tenant_isolation'] });
+      expect(t.qual).toContain(`current_setting('app.tenant_id'::text, true)`);
+      expect(t.check).toBe(t.qual);
+    }
   });
 });
 
@@ -193,7 +219,7 @@ describe('purge', () => {
 
     // A second purge deletes nothing and keeps the first tombstone.
     expect(await records.purgeMeeting(ref, SEEN + 2)).toEqual({ meetings: 0, segments: 0, alerts: 0, reports: 0 });
-    const tombstones: Array<{ erased_at_ms: string }> = await dataSource.query(
+    const tombstones: Array<{ erased_at_ms: string }> = await owner.query(
       'SELECT erased_at_ms FROM erased_meetings WHERE tenant_id = $1 AND meeting_id = $2',
       [T_A, 'm-purge'],
     );

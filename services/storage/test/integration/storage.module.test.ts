@@ -37,7 +37,14 @@ let events: EventPublisher;
 beforeAll(async () => {
   db = await startTestDatabase();
   bus = new InProcessEventBus({ logger });
-  const module = createStorageModule({ logger, bus, databaseUrl: db.pg.url, poolSize: 4, consumer: { retryBackoffMs: 10 } });
+  const module = createStorageModule({
+    logger,
+    bus,
+    databaseUrl: db.pg.url,
+    migrationDatabaseUrl: db.pg.migrationUrl,
+    poolSize: 4,
+    consumer: { retryBackoffMs: 10 },
+  });
   running = await runServiceModules({ modules: [module], server: new GrpcServer({ address: '127.0.0.1:0', logger }), logger });
   client = createGrpcClient(StorageServiceClient, `127.0.0.1:${running.port}`);
   events = new EventPublisher(bus);

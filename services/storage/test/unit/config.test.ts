@@ -20,6 +20,23 @@ describe('storage config', () => {
     expect(message).not.toContain('secret-password');
   });
 
+  it('takes a separate migration URL only with DATABASE_URL, without echoing it', () => {
+    const config = loadConfig(storageConfigSchema, {
+      DATABASE_URL: 'postgres://app:pw@db/confide',
+      MIGRATION_DATABASE_URL: 'postgres://owner:pw@db/confide',
+    });
+    expect(config.MIGRATION_DATABASE_URL).toBe('postgres://owner:pw@db/confide');
+    let message = '';
+    try {
+      loadConfig(storageConfigSchema, { MIGRATION_DATABASE_URL: 'postgres://owner:secret-password@db/confide' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('MIGRATION_DATABASE_URL');
+    expect(message).toContain('DATABASE_URL');
+    expect(message).not.toContain('secret-password');
+  });
+
   it('puts the default state folder at the repository root', () => {
     expect(defaultStateDir(__dirname)).toBe(join(__dirname, '..', '..', '..', '..', '.state'));
   });

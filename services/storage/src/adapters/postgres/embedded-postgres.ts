@@ -13,8 +13,20 @@
  * unix sockets, terse server logs (no failing-row details), its own process group (a
  * terminal Ctrl-C reaches the application, which then stops the database in order).
  *
+ * Two roles (row-level security, docs/adr/0006-row-level-security.md): the superuser
+ * created by initdb (default `confide`) owns the schema and runs the migrations
+ * (`migrationUrl`); the application role `confide_app` (LOGIN NOSUPERUSER NOBYPASSRLS
+ * NOCREATEDB NOCREATEROLE NOREPLICATION, owns nothing) serves (`url`). Every start ensures
+ * the application role (clusters initialised before it existed are upgraded), re-applies its
+ * password and grants it CONNECT, USAGE on schema `public` and, through ALTER DEFAULT
+ * PRIVILEGES FOR ROLE <superuser>, SELECT/INSERT/UPDATE/DELETE on the tables the migrations
+ * create. The first time a database is provisioned, tables that already exist in it (a
+ * cluster from before the application role) are granted too; later starts never re-grant,
+ * so a migration may revoke privileges for good.
+ *
  * Layout under `stateDir`: `postgres/` (the cluster, owned by the postgres user when
- * running as root) and `postgres.password` (0600). Initialised once, reused on restart.
+ * running as root), `postgres.password` (the superuser's, 0600) and `postgres-app.password`
+ * (the application role's, 0600). Initialised once, reused on restart.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +39,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import type { Logger } from '@confide/platform';
+import { registerMigrationUrl } from './migration-url.registry';
 
 const execFileAsync = promisify(execFile);
 
@@ -37,6 +50,9 @@ const START_TIMEOUT_MS = 60_000;
 const PORT_ATTEMPTS = 3;
 const OS_USER = 'postgres';
 const PASSWORD_FILE = 'postgres.password';
+const APP_PASSWORD_FILE = 'postgres-app.password';
+/** The application role: row-level security applies to it. */
+export const EMBEDDED_APP_ROLE = 'confide_app';
 const DATA_DIR = 'postgres';
 
 export interface EmbeddedPostgresOptions {
@@ -46,7 +62,7 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   /** Database created (once) for the application. Default "confide". */
   database?: string;
-  /** Superuser created by initdb. Default "confide". */
+  /** Superuser created by initdb; owns the schema and runs the migrations. Default "confide". */
   user?: string;
   /**
    * When running as root (PostgreSQL refuses to), run the server as the OS user
@@ -65,14 +81,27 @@ export interface EmbeddedPostgresOptions {
 export interface EmbeddedPostgres {
   readonly host: string;
   readonly port: number;
+  /** The superuser: owner of the schema, the migration role. */
   readonly user: string;
+  /** The application role (`confide_app`): NOSUPERUSER NOBYPASSRLS, owns nothing. */
+  readonly appUser: string;
   readonly database: string;
   readonly dataDir: string;
-  /** postgres://user:password@127.0.0.1:port/<database> (contains the password: never log it). */
+  /**
+   * postgres://confide_app:password@127.0.0.1:port/<database>: the application role, what
+   * the storage module serves with (contains the password: never log it).
+   */
   readonly url: string;
-  /** URL of another database on the same cluster. */
+  /** The superuser's URL of <database>: for migrations and administration only (contains the password). */
+  readonly migrationUrl: string;
+  /** Application-role URL of another database on the same cluster (see createDatabase). */
   urlFor(database: string): string;
-  /** Creates a database if it does not exist (for tests that want one database each). */
+  /** Superuser URL of another database on the same cluster. */
+  migrationUrlFor(database: string): string;
+  /**
+   * Creates a database if it does not exist (for tests that want one database each) and
+   * grants the application role in it as in the default database.
+   */
   createDatabase(name: string): Promise<void>;
   /** Fast shutdown (SIGINT), SIGKILL after 15 s; idempotent. Data stays for the next start. */
   stop(): Promise<void>;
@@ -83,6 +112,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const stateDir = resolve(options.stateDir);
   const dataDir = join(stateDir, DATA_DIR);
   const user = options.user ?? 'confide';
+  if (user === EMBEDDED_APP_ROLE) throw new Error(`the embedded superuser cannot be named ${EMBEDDED_APP_ROLE} (the application role)`);
   const database = options.database ?? 'confide';
   const binDir = options.binDir ?? defaultBinDir();
   const logger = options.logger?.child({ component: 'embedded-postgres' });
@@ -91,6 +121,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   if (owner) await allowTraversal(stateDir);
   const password = await ensurePassword(stateDir, dataDir);
+  const appPassword = await ensureAppPassword(stateDir);
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     await initialise({ binDir, dataDir, stateDir, user, password, owner });
     logger?.info({ dataDir }, 'embedded postgres initialised');
@@ -118,10 +149,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
   process.once('exit', onExit);
 
-  const urlFor = (db: string): string =>
-    `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${HOST}:${port}/${encodeURIComponent(db)}`;
+  const urlAs = (role: string, secret: string, db: string): string =>
+    `postgres://${encodeURIComponent(role)}:${encodeURIComponent(secret)}@${HOST}:${port}/${encodeURIComponent(db)}`;
+  const migrationUrlFor = (db: string): string => urlAs(user, password, db);
+  const urlFor = (db: string): string => urlAs(EMBEDDED_APP_ROLE, appPassword, db);
+  const forget: Array<() => void> = [];
   const createDatabase = async (name: string): Promise<void> => {
-    const client = new Client({ connectionString: urlFor('postgres') });
+    const client = new Client({ connectionString: migrationUrlFor('postgres') });
     await client.connect();
     try {
       const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -132,11 +166,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     } finally {
       await client.end();
     }
+    await grantAppRole(migrationUrlFor(name), { owner: user, app: EMBEDDED_APP_ROLE, database: name });
+    forget.push(registerMigrationUrl(urlFor(name), migrationUrlFor(name)));
   };
 
   try {
+    await ensureAppRole(migrationUrlFor('postgres'), EMBEDDED_APP_ROLE, appPassword);
     await createDatabase(database);
   } catch (err) {
+    for (const f of forget) f();
     await stopServer(server);
     process.removeListener('exit', onExit);
     throw err;
@@ -148,14 +186,18 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     host: HOST,
     port,
     user,
+    appUser: EMBEDDED_APP_ROLE,
     database,
     dataDir,
     url: urlFor(database),
+    migrationUrl: migrationUrlFor(database),
     urlFor,
+    migrationUrlFor,
     createDatabase,
     stop() {
       stopping ??= stopServer(server).then(() => {
         process.removeListener('exit', onExit);
+        for (const f of forget) f();
         logger?.info({ port }, 'embedded postgres stopped');
       });
       return stopping;
@@ -238,6 +280,92 @@ async function ensurePassword(stateDir: string, dataDir: string): Promise<string
   await writeFile(file, `${password}\n`, { mode: 0o600, flag: 'wx' });
   await chmod(file, 0o600);
   return password;
+}
+
+/**
+ * The application role's password: read, or created (0600) when missing, also for a cluster
+ * initialised before the role existed. Unlike the superuser's, it can be regenerated: every
+ * start re-applies it to the role.
+ */
+async function ensureAppPassword(stateDir: string): Promise<string> {
+  const file = join(stateDir, APP_PASSWORD_FILE);
+  if (!existsSync(file)) {
+    try {
+      await writeFile(file, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      // Created by a concurrent start in between: use theirs.
+      if (!(err instanceof Error && 'code' in err && err.code === 'EEXIST')) throw err;
+    }
+  }
+  await chmod(file, 0o600);
+  const password = (await readFile(file, 'utf8')).trim();
+  if (password.length === 0) throw new Error(`${file} is empty`);
+  return password;
+}
+
+/**
+ * Creates the application role if missing (LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB
+ * NOCREATEROLE NOREPLICATION) and (re)applies those attributes and its password. The
+ * password travels only in this statement (never logged: the server logs no statements).
+ */
+async function ensureAppRole(superuserUrl: string, role: string, password: string): Promise<void> {
+  const client = new Client({ connectionString: superuserUrl });
+  await client.connect();
+  try {
+    const attributes = `LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION INHERIT PASSWORD ${client.escapeLiteral(password)}`;
+    const found = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+    if (found.rowCount === 0) {
+      try {
+        await client.query(`CREATE ROLE ${client.escapeIdentifier(role)} ${attributes}`);
+        return;
+      } catch (err) {
+        if (!(err instanceof Error && /already exists/.test(err.message))) throw err;
+      }
+    }
+    await client.query(`ALTER ROLE ${client.escapeIdentifier(role)} WITH ${attributes}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * In `database`: CONNECT, USAGE on schema public (never CREATE), and default privileges so
+ * that every table and sequence `owner` creates there (the migrations) is usable by `app`
+ * (data only: SELECT/INSERT/UPDATE/DELETE, row-level security applies). The first time
+ * (no default privileges for `app` yet: a new database, or one from before the application
+ * role) the tables and sequences already there are granted as well.
+ */
+async function grantAppRole(superuserUrl: string, args: { owner: string; app: string; database: string }): Promise<void> {
+  const client = new Client({ connectionString: superuserUrl });
+  await client.connect();
+  try {
+    const owner = client.escapeIdentifier(args.owner);
+    const app = client.escapeIdentifier(args.app);
+    await client.query('BEGIN');
+    await client.query(`GRANT CONNECT ON DATABASE ${client.escapeIdentifier(args.database)} TO ${app}`);
+    await client.query(`GRANT USAGE ON SCHEMA public TO ${app}`);
+    const provisioned = await client.query(
+      `SELECT 1
+         FROM pg_default_acl d
+         JOIN pg_namespace n ON n.oid = d.defaclnamespace
+        WHERE n.nspname = 'public' AND d.defaclobjtype = 'r'
+          AND d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = $1)
+          AND EXISTS (SELECT 1 FROM aclexplode(d.defaclacl) a WHERE a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $2))`,
+      [args.owner, args.app],
+    );
+    if (provisioned.rowCount === 0) {
+      await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${app}`);
+      await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app}`);
+    }
+    await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${app}`);
+    await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${app}`);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    await client.end();
+  }
 }
 
 async function initialise(args: {

@@ -5,6 +5,7 @@ import { statusToProto } from '../../domain/meeting-status';
 import type { MeetingCursor } from '../../domain/page-token';
 import type { MeetingQueries } from '../../ports/meeting-queries.port';
 import { openAlert, openMeeting, openReport, openSegment } from './content.codec';
+import { TenantScopedDatabase } from './tenant-scope';
 import {
   AlertEntity,
   MeetingEntity,
@@ -16,27 +17,35 @@ import {
   type SegmentRow,
 } from './entities/storage.entities';
 
-/** Tenant-scoped reads (MeetingQueries). Every query filters on tenant_id. */
+/**
+ * Tenant-scoped reads (MeetingQueries). Every query runs in the tenant's context
+ * (`withTenant`: row-level security) and still filters on tenant_id.
+ */
 export class PostgresMeetingQueryRepository implements MeetingQueries {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly db: TenantScopedDatabase;
+
+  constructor(dataSource: DataSource) {
+    this.db = new TenantScopedDatabase(dataSource);
+  }
 
   async listMeetings(tenantId: string, limit: number, after?: MeetingCursor): Promise<Meeting[]> {
-    const qb = this.dataSource
-      .getRepository(MeetingEntity)
-      .createQueryBuilder('m')
-      .where('m.tenant_id = :tenantId', { tenantId });
-    if (after) {
-      qb.andWhere('(m.started_at_ms, m.meeting_id) < (:afterStartedAtMs, :afterMeetingId)', {
-        afterStartedAtMs: after.startedAtMs,
-        afterMeetingId: after.meetingId,
-      });
-    }
-    const rows = await qb.orderBy('m.started_at_ms', 'DESC').addOrderBy('m.meeting_id', 'DESC').limit(limit).getMany();
+    const rows = await this.db.withTenant(tenantId, (m) => {
+      const qb = m.getRepository(MeetingEntity).createQueryBuilder('m').where('m.tenant_id = :tenantId', { tenantId });
+      if (after) {
+        qb.andWhere('(m.started_at_ms, m.meeting_id) < (:afterStartedAtMs, :afterMeetingId)', {
+          afterStartedAtMs: after.startedAtMs,
+          afterMeetingId: after.meetingId,
+        });
+      }
+      return qb.orderBy('m.started_at_ms', 'DESC').addOrderBy('m.meeting_id', 'DESC').limit(limit).getMany();
+    });
     return Promise.all(rows.map(toMeeting));
   }
 
   async getMeeting(ref: MeetingRef): Promise<Meeting | undefined> {
-    const row = await this.dataSource.getRepository(MeetingEntity).findOneBy({ tenantId: ref.tenantId, meetingId: ref.meetingId });
+    const row = await this.db.withTenant(ref.tenantId, (m) =>
+      m.getRepository(MeetingEntity).findOneBy({ tenantId: ref.tenantId, meetingId: ref.meetingId }),
+    );
     return row ? toMeeting(row) : undefined;
   }
 
@@ -61,16 +70,18 @@ export class PostgresMeetingQueryRepository implements MeetingQueries {
   }
 
   async getReport(ref: MeetingRef): Promise<Report | undefined> {
-    const row = await this.dataSource.getRepository(ReportEntity).findOneBy({ tenantId: ref.tenantId, meetingId: ref.meetingId });
+    const row = await this.db.withTenant(ref.tenantId, (m) =>
+      m.getRepository(ReportEntity).findOneBy({ tenantId: ref.tenantId, meetingId: ref.meetingId }),
+    );
     return row ? toReport(row) : undefined;
   }
 
   /** `fn` in one snapshot with the meeting's existence; undefined when the tenant has no such meeting. */
   private withMeeting<T>(ref: MeetingRef, fn: (m: EntityManager) => Promise<T>): Promise<T | undefined> {
-    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
+    return this.db.withTenant(ref.tenantId, async (m) => {
       const exists = await m.getRepository(MeetingEntity).existsBy({ tenantId: ref.tenantId, meetingId: ref.meetingId });
       return exists ? fn(m) : undefined;
-    });
+    }, 'REPEATABLE READ');
   }
 }
 

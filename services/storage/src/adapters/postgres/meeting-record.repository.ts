@@ -4,15 +4,21 @@ import type { MeetingRef } from '../../domain/identifiers';
 import { StatusRank, type StatusRankValue } from '../../domain/meeting-status';
 import type { MeetingRecordStore, MeetingStartedRecord, PurgeCounts, WriteOutcome } from '../../ports/meeting-records.port';
 import { sealAlert, sealMeeting, sealReport, sealSegment } from './content.codec';
+import { TenantScopedDatabase } from './tenant-scope';
 
 /**
- * Idempotent writes of the event stream (MeetingRecordStore). One transaction per call:
+ * Idempotent writes of the event stream (MeetingRecordStore). One transaction per call, in
+ * the event's tenant context (`withTenant`: row-level security confines it to that tenant):
  * a shared advisory lock on the meeting (purge takes it exclusively, so a purge and a late
  * event cannot interleave), the tombstone check, then ON CONFLICT inserts/upserts keyed by
  * the deterministic ids. Every statement names the tenant.
  */
 export class PostgresMeetingRecordRepository implements MeetingRecordStore {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly db: TenantScopedDatabase;
+
+  constructor(dataSource: DataSource) {
+    this.db = new TenantScopedDatabase(dataSource);
+  }
 
   recordMeetingStarted(r: MeetingStartedRecord): Promise<WriteOutcome> {
     return this.write(r, async (m) => {
@@ -100,7 +106,7 @@ export class PostgresMeetingRecordRepository implements MeetingRecordStore {
   }
 
   purgeMeeting(ref: MeetingRef, erasedAtMs: number): Promise<PurgeCounts> {
-    return this.dataSource.transaction(async (m) => {
+    return this.db.withTenant(ref.tenantId, async (m) => {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [ref.tenantId, ref.meetingId]);
       const count = async (table: 'segments' | 'alerts' | 'reports' | 'meetings'): Promise<number> => {
         const rows: Array<{ n: number }> = await m.query(
@@ -155,9 +161,9 @@ export class PostgresMeetingRecordRepository implements MeetingRecordStore {
     );
   }
 
-  /** Runs `fn` in a transaction unless the meeting is erased; resolves after the commit. */
+  /** Runs `fn` in a transaction of the tenant unless the meeting is erased; resolves after the commit. */
   private write(ref: MeetingRef, fn: (m: EntityManager) => Promise<WriteOutcome>): Promise<WriteOutcome> {
-    return this.dataSource.transaction(async (m) => {
+    return this.db.withTenant(ref.tenantId, async (m) => {
       await m.query('SELECT pg_advisory_xact_lock_shared(hashtext($1), hashtext($2))', [ref.tenantId, ref.meetingId]);
       const erased: unknown[] = await m.query('SELECT 1 FROM erased_meetings WHERE tenant_id = $1 AND meeting_id = $2', [
         ref.tenantId,
