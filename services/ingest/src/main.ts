@@ -1,41 +1,36 @@
 /**
  * Microservices mode: the ingest service alone in its own process.
- * loadConfig -> adapters (bus) -> module (use cases) -> gRPC server.
+ * loadConfig -> logger -> telemetry -> event bus (Kafka) -> module (use cases) -> gRPC server.
  */
 import {
   ConfigError,
   GrpcServer,
-  InProcessEventBus,
+  createEventBusFromConfig,
   createLogger,
   errorSummary,
   loadConfig,
   onShutdown,
   runServiceModules,
-  type EventBus,
-  type Logger,
+  startTelemetry,
 } from '@confide/platform';
-import { ingestConfigSchema, type IngestConfig } from './config';
+import { ingestConfigSchema } from './config';
 import { createIngestModule } from './ingest.module';
-
-function createBus(config: IngestConfig, logger: Logger): EventBus {
-  if (config.EVENT_BUS === 'in-process') {
-    logger.warn('EVENT_BUS=in-process: this process sees only its own events (smoke runs only)');
-    return new InProcessEventBus({ logger });
-  }
-  // The kafkajs adapter of the EventBus port lands with the Kafka task.
-  throw new ConfigError([
-    { variable: 'EVENT_BUS', problem: 'kafka is not supported yet by this build; use the all-in-one mode or EVENT_BUS=in-process' },
-  ]);
-}
 
 async function main(): Promise<void> {
   const config = loadConfig(ingestConfigSchema);
   const logger = createLogger({ service: 'ingest', level: config.LOG_LEVEL });
-  const bus = createBus(config, logger);
+  const telemetry = await startTelemetry({ serviceName: 'ingest' });
+  const bus = await createEventBusFromConfig(config, logger, 'confide-ingest');
   const module = createIngestModule({ logger, bus, config });
   const server = new GrpcServer({ address: config.GRPC_ADDR, logger });
-  const running = await runServiceModules({ modules: [module], server, logger });
-  logger.info({ port: running.port }, 'ingest service listening');
+  let running: Awaited<ReturnType<typeof runServiceModules>>;
+  try {
+    running = await runServiceModules({ modules: [module], server, logger, telemetry });
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
+  logger.info({ port: running.port, eventBus: config.EVENT_BUS }, 'ingest service listening');
   onShutdown(logger, async () => {
     await running.stop();
     await bus.close();

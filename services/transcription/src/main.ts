@@ -1,44 +1,40 @@
 /**
  * Microservices mode: the transcription service alone in its own process.
- * loadConfig -> adapters (bus, engine) -> module (use case) -> gRPC server.
+ * loadConfig -> logger -> telemetry -> engine (pocketsphinx) -> event bus (Kafka)
+ * -> module (use case) -> gRPC server.
  */
 import {
   ConfigError,
   GrpcServer,
-  InProcessEventBus,
+  createEventBusFromConfig,
   createLogger,
   errorSummary,
   loadConfig,
   onShutdown,
   runServiceModules,
-  type EventBus,
-  type Logger,
+  startTelemetry,
 } from '@confide/platform';
 import { createPocketsphinxEngine } from './adapters/pocketsphinx/create-pocketsphinx-engine';
-import { transcriptionConfigSchema, type TranscriptionConfig } from './config';
+import { transcriptionConfigSchema } from './config';
 import { createTranscriptionModule } from './transcription.module';
-
-function createBus(config: TranscriptionConfig, logger: Logger): EventBus {
-  if (config.EVENT_BUS === 'in-process') {
-    logger.warn('EVENT_BUS=in-process: this process sees only its own events (smoke runs only)');
-    return new InProcessEventBus({ logger });
-  }
-  // The kafkajs adapter of the EventBus port lands with the Kafka task.
-  throw new ConfigError([
-    { variable: 'EVENT_BUS', problem: 'kafka is not supported yet by this build; use the all-in-one mode or EVENT_BUS=in-process' },
-  ]);
-}
 
 async function main(): Promise<void> {
   const config = loadConfig(transcriptionConfigSchema);
   const logger = createLogger({ service: 'transcription', level: config.LOG_LEVEL });
+  const telemetry = await startTelemetry({ serviceName: 'transcription' });
   const engine = createPocketsphinxEngine(config, logger);
   engine.assertAvailable();
-  const bus = createBus(config, logger);
+  const bus = await createEventBusFromConfig(config, logger, 'confide-transcription');
   const module = createTranscriptionModule({ logger, bus, engine });
   const server = new GrpcServer({ address: config.GRPC_ADDR, logger });
-  const running = await runServiceModules({ modules: [module], server, logger });
-  logger.info({ port: running.port, engine: engine.info.engine }, 'transcription service listening');
+  let running: Awaited<ReturnType<typeof runServiceModules>>;
+  try {
+    running = await runServiceModules({ modules: [module], server, logger, telemetry });
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
+  logger.info({ port: running.port, engine: engine.info.engine, eventBus: config.EVENT_BUS }, 'transcription service listening');
   onShutdown(logger, async () => {
     await running.stop();
     await bus.close();

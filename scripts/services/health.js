@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// Health probe for scripts/services and the microservices end-to-end tests (@grpc/grpc-js and
+// grpc-health-check from packages/platform's dependencies).
+//   node scripts/services/health.js grpc <host:port> [wait-seconds]   grpc.health.v1 Check("") is SERVING
+//   node scripts/services/health.js http <url> [wait-seconds]         GET <url> answers 200
+// Polls until healthy or the wait (default 0 = one probe) runs out. Exit 0 healthy, 1 not.
+// Prints one line: "SERVING", or the last status/error (no payloads, no credentials).
+'use strict';
+/* global fetch, AbortSignal -- Node 20 globals */
+const path = require('node:path');
+
+const platform = path.resolve(__dirname, '..', '..', 'packages', 'platform');
+const load = (name) => require(require.resolve(name, { paths: [platform] }));
+
+const [kind, target, waitArg = '0'] = process.argv.slice(2);
+const waitMs = Math.max(0, Number(waitArg) || 0) * 1000;
+const PROBE_TIMEOUT_MS = 2000;
+const POLL_MS = 250;
+
+function usage() {
+  process.stderr.write('usage: health.js grpc <host:port> [wait-seconds] | health.js http <url> [wait-seconds]\n');
+  process.exit(2);
+}
+
+function grpcProbe(client) {
+  return new Promise((resolve) => {
+    client.check({ service: '' }, { deadline: Date.now() + PROBE_TIMEOUT_MS }, (err, res) => {
+      if (err) resolve({ ok: false, status: `grpc error ${err.code}` });
+      else resolve({ ok: res.status === 'SERVING' || res.status === 1, status: String(res.status) });
+    });
+  });
+}
+
+async function httpProbe(url) {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    await res.arrayBuffer();
+    return { ok: res.status === 200, status: `http ${res.status}` };
+  } catch (err) {
+    return { ok: false, status: err && err.cause && err.cause.code ? err.cause.code : 'unreachable' };
+  }
+}
+
+async function main() {
+  if (!target || (kind !== 'grpc' && kind !== 'http')) usage();
+  let probe;
+  let close = () => undefined;
+  if (kind === 'grpc') {
+    const grpc = load('@grpc/grpc-js');
+    const { service } = load('grpc-health-check');
+    const Health = grpc.makeClientConstructor(service, 'grpc.health.v1.Health');
+    const client = new Health(target, grpc.credentials.createInsecure());
+    probe = () => grpcProbe(client);
+    close = () => client.close();
+  } else {
+    probe = () => httpProbe(target);
+  }
+  const deadline = Date.now() + waitMs;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last.ok || Date.now() + POLL_MS > deadline) break;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  close();
+  process.stdout.write(`${last.ok ? 'SERVING' : last.status}\n`);
+  process.exit(last.ok ? 0 : 1);
+}
+
+main().catch((err) => {
+  process.stdout.write(`${err && err.name ? err.name : 'error'}\n`);
+  process.exit(1);
+});

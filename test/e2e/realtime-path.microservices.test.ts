@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { streamMeetingAudio } from '@confide/cli';
+import { synthesize, wordErrorRate } from '@confide/testing';
+import { pollUntil, requireInfrastructure, startMicroservices, type RunningMicroservices } from './support/microservices';
+
+/**
+ * End to end in the microservices mode (docs/adr/0007-microservices-mode.md): the six
+ * services as separate processes over the real Kafka and PostgreSQL of scripts/infra, the
+ * real pocketsphinx recognizer. Fails with a clear message when the infrastructure is down.
+ */
+describe('real-time path, microservices over Kafka and PostgreSQL', () => {
+  let services: RunningMicroservices | undefined;
+
+  beforeAll(async () => {
+    const infraEnv = await requireInfrastructure();
+    services = await startMicroservices({ infraEnv });
+  }, 180_000);
+
+  afterAll(async () => {
+    await services?.stop();
+  }, 60_000);
+
+  it('streams an utterance, relays partials before the final, serves and erases the transcript', async () => {
+    const running = services as RunningMicroservices;
+    const script = 'please send the quarterly budget report to the finance team by friday';
+    const pcm = await synthesize(script, 'slt');
+    const tenantId = `tenant-e2e-${randomUUID().slice(0, 8)}`;
+    const meetingId = `m-${randomUUID()}`;
+
+    const result = await streamMeetingAudio({
+      address: running.ingestAddress,
+      tenantId,
+      meetingId,
+      title: 'e2e microservices',
+      participants: [{ id: 'alice', speakerLabel: 'Alice' }],
+      tracks: new Map([['alice', pcm]]),
+      realtime: false,
+    });
+
+    expect(result.partialsBeforeFinal).toBeGreaterThan(0);
+    expect(result.finals.length).toBeGreaterThan(0);
+    expect(result.finals.every((s) => s.speakerLabel === 'Alice' && s.meetingId === meetingId)).toBe(true);
+    const streamed = result.finals.map((s) => s.text).join(' ');
+    expect(wordErrorRate(script, streamed)).toBeLessThanOrEqual(0.35);
+    expect(result.report?.meetingId).toBe(meetingId);
+    expect(result.completed?.finalSegmentCount).toBe(result.finals.length);
+
+    const headers = { 'X-Confide-Tenant': tenantId };
+    const base = `${running.httpBaseUrl}/api/meetings/${meetingId}`;
+    // Storage consumes the transcript topic on its own (another process): poll until every final is stored.
+    const stored = await pollUntil('every final segment in storage', 60_000, async () => {
+      const res = await fetch(`${base}/transcript`, { headers });
+      if (res.status !== 200) return undefined;
+      const body = (await res.json()) as { segments: Array<{ segmentId: string; text: string; speaker: string }> };
+      return body.segments.length >= result.finals.length ? body : undefined;
+    });
+    expect(stored.segments.map((s) => s.text)).toEqual([...result.finals].sort((a, b) => a.startMs - b.startMs).map((s) => s.text));
+    expect(stored.segments.every((s) => s.speaker === 'Alice')).toBe(true);
+
+    // Another tenant cannot see it.
+    const other = await fetch(`${base}/transcript`, { headers: { 'X-Confide-Tenant': 'tenant-other' } });
+    expect(other.status).toBe(404);
+
+    const del = await fetch(base, { method: 'DELETE', headers });
+    expect(del.status).toBe(200);
+    const gone = await fetch(`${base}/transcript`, { headers });
+    expect(gone.status).toBe(404);
+    const body = (await gone.json()) as { error: { code: string } };
+    expect(body.error.code).toBe('not_found');
+  }, 180_000);
+});
