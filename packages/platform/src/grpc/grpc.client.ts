@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AppError } from '../errors/app-error';
 import { injectTraceHeaders } from '../telemetry/trace-context';
+import { grpcClientCredentials } from '../tls/grpc.credentials';
 import { serviceError } from './status-mapping';
 import { splitGrpcPath } from './unary.handler';
 
@@ -9,18 +10,21 @@ export const DEFAULT_DEADLINE_MS = 5000;
 const TRACER_NAME = '@confide/platform/grpc';
 
 export interface CreateGrpcClientOptions {
-  /** Default: insecure (plaintext) until TLS/mTLS lands. */
+  /**
+   * Channel credentials, e.g. `grpcClientCredentials(address, tls)`. Default: plaintext, which
+   * is only allowed to a loopback (or unix socket) target: another host throws 'failed-precondition'.
+   */
   credentials?: grpc.ChannelCredentials;
   channelOptions?: Partial<grpc.ClientOptions>;
 }
 
-/** Creates a ts-proto / grpc-js client for `address` ("host:port"). */
+/** Creates a ts-proto / grpc-js client for `address` ("host:port"); plaintext only to loopback. */
 export function createGrpcClient<C extends grpc.Client>(
   Ctor: new (address: string, creds: grpc.ChannelCredentials, options?: Partial<grpc.ClientOptions>) => C,
   address: string,
   opts: CreateGrpcClientOptions = {},
 ): C {
-  return new Ctor(address, opts.credentials ?? grpc.credentials.createInsecure(), opts.channelOptions);
+  return new Ctor(address, opts.credentials ?? grpcClientCredentials(address, undefined), opts.channelOptions);
 }
 
 export interface CallUnaryOptions {

@@ -7,14 +7,21 @@ import { AppError } from '../errors/app-error';
 import { isLoopbackHost, parseHostPort } from '../config/schema.helpers';
 import type { Logger } from '../logging/logger';
 import type { GrpcServiceRegistration } from '../runtime/service-module';
+import { serverCredentials } from '../tls/grpc.credentials';
+import type { TlsSettings } from '../tls/tls.config';
 import { findProtoRoot, listProtoFiles } from './proto-root';
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export interface GrpcServerOptions {
-  /** "host:port"; port 0 picks an ephemeral port. Loopback only until TLS lands. */
+  /** "host:port"; port 0 picks an ephemeral port. Without `tls`, loopback hosts only. */
   address: string;
+  /**
+   * TLS 1.3 for the listener (`loadTlsSettings`); with a CA, clients must present a
+   * certificate signed by it (mTLS). Unset: plaintext, refused on non-loopback addresses.
+   */
+  tls?: TlsSettings | undefined;
   logger: Logger;
   maxReceiveMessageBytes?: number;
   /** Directory holding `confide/**.proto` for reflection; default: nearest ancestor `proto/`. */
@@ -31,7 +38,8 @@ type State = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
 /**
  * A gRPC server with the standard health service (status per registered service and ""
  * overall), server reflection over the repository's protos, and graceful shutdown.
- * Plaintext is only allowed on loopback: binding another host throws 'failed-precondition'.
+ * With `tls` it serves TLS 1.3 only (mTLS with a CA) on any address; plaintext is only
+ * allowed on loopback: binding another host without TLS throws 'failed-precondition'.
  */
 export class GrpcServer {
   private readonly server: grpc.Server;
@@ -72,7 +80,8 @@ export class GrpcServer {
     if (this.state !== 'new') throw new AppError('failed-precondition', 'server already started');
     const parsed = parseHostPort(this.opts.address);
     if (!parsed) throw new AppError('invalid-argument', 'gRPC listen address must be host:port');
-    if (!isLoopbackHost(parsed.host)) {
+    const tls = this.opts.tls;
+    if (!tls && !isLoopbackHost(parsed.host)) {
       throw new AppError(
         'failed-precondition',
         `refusing to serve plaintext gRPC on non-loopback host ${parsed.host}: TLS is required for other interfaces`,
@@ -81,7 +90,8 @@ export class GrpcServer {
     this.state = 'starting';
     if (this.opts.reflection ?? true) this.addReflection();
     const port = await new Promise<number>((resolvePort, reject) => {
-      this.server.bindAsync(this.opts.address, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
+      const credentials = tls ? serverCredentials(tls) : grpc.ServerCredentials.createInsecure();
+      this.server.bindAsync(this.opts.address, credentials, (err, boundPort) => {
         if (err) reject(new AppError('unavailable', `cannot bind gRPC server: ${err.message}`));
         else resolvePort(boundPort);
       });
@@ -93,7 +103,8 @@ export class GrpcServer {
     this.state = 'started';
     for (const name of this.services) this.health.setStatus(name, 'SERVING');
     this.health.setStatus(OVERALL_HEALTH, 'SERVING');
-    this.logger.info({ port, services: this.services }, 'gRPC server started');
+    const transport = tls ? (tls.mutual ? 'mtls' : 'tls') : 'plaintext';
+    this.logger.info({ port, services: this.services, transport, ...(tls?.identity ? { identity: tls.identity } : {}) }, 'gRPC server started');
     return { port };
   }
 

@@ -1,0 +1,3 @@
+export * from './tls.config';
+export * from './grpc.credentials';
+export * from './https.options';
