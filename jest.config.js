@@ -1,8 +1,17 @@
 // One Jest run over every package. Tests are transpiled only (tsc checks types in `pnpm typecheck`).
 'use strict';
+// ESM-only dependencies (jose 6) are transpiled to CommonJS for Jest; Node itself loads them with require(esm).
+const esmOnlyDeps = ['jose'].join('|');
 const shared = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
+    [`^.+/node_modules/(?:\\.pnpm/[^/]+/node_modules/)?(?:${esmOnlyDeps})/.+\\.js$`]: [
+      'ts-jest',
+      { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', isolatedModules: true }, diagnostics: false },
+    ],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(?:\\.pnpm/(?:${esmOnlyDeps})@[^/]+/node_modules/)?(?:${esmOnlyDeps})/)`],
   moduleNameMapper: {
     '^@confide/contracts$': '<rootDir>/packages/contracts/src/index.ts',
     '^@confide/(ingest|transcription|insights|storage|lifecycle|gateway)-service$': '<rootDir>/services/$1/src/index.ts',

@@ -1,4 +1,4 @@
-import { parseHostPort, zDurationMs, zListenAddress } from '@confide/platform';
+import { parseHostPort, refineTlsEnv, tlsEnvShape, zBool, zDurationMs, zTlsListenAddress } from '@confide/platform';
 import { z } from 'zod';
 
 /** A peer address "host:port" (any host: peers may be remote). */
@@ -10,11 +10,23 @@ const zPeerAddress = z.string().refine((value) => parseHostPort(value) !== undef
  */
 export const gatewayConfigSchema = z.object({
   /**
-   * HTTP listener. Loopback only (127.0.0.0/8, localhost, [::1]) until TLS and authentication
-   * land: the tenant is taken from a header today, so the API must not be reachable from
-   * other hosts. A non-loopback address is refused at startup.
+   * REST listener. With TLS_CERT_FILE/TLS_KEY_FILE it serves HTTPS (TLS 1.3 only) on any
+   * address; without them plain HTTP, on loopback only (127.0.0.0/8, localhost, [::1]): a
+   * non-loopback address is refused here and again at startup.
    */
-  GATEWAY_HTTP_ADDR: zListenAddress.default('127.0.0.1:8080'),
+  GATEWAY_HTTP_ADDR: zTlsListenAddress.default('127.0.0.1:8080'),
+  /**
+   * TLS_CERT_FILE / TLS_KEY_FILE: the gateway's certificate and key (HTTPS listener, and its
+   * client identity towards the services); TLS_CA_FILE: the CA the services' certificates are
+   * verified against (mTLS to storage and lifecycle). See @confide/platform tlsEnvShape.
+   */
+  ...tlsEnvShape,
+  /**
+   * Also require a client certificate signed by TLS_CA_FILE on the REST listener. Off by
+   * default: API users authenticate with bearer tokens; turn it on when only a proxy that
+   * holds such a certificate may connect.
+   */
+  GATEWAY_HTTP_MTLS: zBool.default(false),
   STORAGE_GRPC_ADDR: zPeerAddress,
   LIFECYCLE_GRPC_ADDR: zPeerAddress,
   /** Deadline of every downstream gRPC call. */
@@ -22,6 +34,12 @@ export const gatewayConfigSchema = z.object({
   /** Largest accepted JSON request body, in bytes. */
   GATEWAY_JSON_BODY_LIMIT_BYTES: z.coerce.number().int().positive().max(1_048_576).default(16_384),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+})
+  .superRefine(refineTlsEnv({ listenAddressVariables: ['GATEWAY_HTTP_ADDR'] }))
+  .superRefine((config, ctx) => {
+    if (config.GATEWAY_HTTP_MTLS && config.TLS_CA_FILE === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['GATEWAY_HTTP_MTLS'], message: 'needs TLS_CA_FILE (the CA client certificates are verified against)' });
+    }
+  });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

@@ -1,9 +1,20 @@
-import { createServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { AppError, isLoopbackHost, parseHostPort, type Logger, type ServiceModule } from '@confide/platform';
+import {
+  AppError,
+  grpcClientCredentials,
+  httpsServerOptions,
+  isLoopbackHost,
+  loadTlsSettings,
+  parseHostPort,
+  type Logger,
+  type ServiceModule,
+  type TlsSettings,
+} from '@confide/platform';
 import { GrpcLifecycleClient } from './adapters/grpc/lifecycle.grpc-client';
 import { GrpcStorageClient } from './adapters/grpc/storage.grpc-client';
-import { createGatewayApp } from './adapters/http/gateway.app';
+import { createGatewayApp, type GatewayAppDeps } from './adapters/http/gateway.app';
 import type { GatewayConfig } from './config';
 import type { LifecyclePort } from './ports/lifecycle.port';
 import type { StoragePort } from './ports/storage.port';
@@ -14,35 +25,49 @@ export interface GatewayModuleDeps {
   /** Default: gRPC clients to STORAGE_GRPC_ADDR / LIFECYCLE_GRPC_ADDR. */
   storage?: StoragePort;
   lifecycle?: LifecyclePort;
+  /**
+   * TLS material; default: read once from TLS_CERT_FILE / TLS_KEY_FILE / TLS_CA_FILE of
+   * `config` (`loadTlsSettings`). `null` forces plaintext (loopback only).
+   */
+  tls?: TlsSettings | null;
+  /** Authentication and authorization of the REST app (see GatewayAppDeps); unset = legacy header mode. */
+  access?: Pick<GatewayAppDeps, 'authenticator' | 'evaluator' | 'auditor' | 'grants' | 'clock' | 'assertionSigner'>;
 }
 
 export interface GatewayModule extends ServiceModule {
   /** The bound HTTP port once started (GATEWAY_HTTP_ADDR may ask for port 0). */
   readonly httpPort: number | undefined;
+  /** 'https' when TLS is configured, else 'http' (loopback only). */
+  readonly httpScheme: 'http' | 'https';
 }
 
 /**
  * The gateway as a module: an HTTP server over the REST app. It serves no gRPC services;
- * it calls storage and lifecycle. Loopback only until TLS and authentication land.
+ * it calls storage and lifecycle. With TLS configured: HTTPS, TLS 1.3 only, on any address,
+ * and TLS (mTLS with TLS_CA_FILE) to the services; without: plain HTTP on loopback only, and
+ * plaintext gRPC to loopback peers only. The TLS files are read here, once (ConfigError).
  */
 export function createGatewayModule(deps: GatewayModuleDeps): GatewayModule {
   const logger = deps.logger.child({ module: 'gateway' });
   const { config } = deps;
+  const tls = deps.tls === undefined ? loadTlsSettings(config) : (deps.tls ?? undefined);
   const portOptions = { deadlineMs: config.GATEWAY_DOWNSTREAM_DEADLINE };
   const ownedClients: Array<{ close(): void }> = [];
   let storage = deps.storage;
   let lifecycle = deps.lifecycle;
-  let server: Server | undefined;
+  let server: HttpServer | HttpsServer | undefined;
   let httpPort: number | undefined;
 
   const clients = (): { storage: StoragePort; lifecycle: LifecyclePort } => {
     if (!storage) {
-      const client = new GrpcStorageClient(config.STORAGE_GRPC_ADDR, portOptions);
+      const credentials = grpcClientCredentials(config.STORAGE_GRPC_ADDR, tls);
+      const client = new GrpcStorageClient(config.STORAGE_GRPC_ADDR, { ...portOptions, credentials });
       ownedClients.push(client);
       storage = client;
     }
     if (!lifecycle) {
-      const client = new GrpcLifecycleClient(config.LIFECYCLE_GRPC_ADDR, portOptions);
+      const credentials = grpcClientCredentials(config.LIFECYCLE_GRPC_ADDR, tls);
+      const client = new GrpcLifecycleClient(config.LIFECYCLE_GRPC_ADDR, { ...portOptions, credentials });
       ownedClients.push(client);
       lifecycle = client;
     }
@@ -55,16 +80,26 @@ export function createGatewayModule(deps: GatewayModuleDeps): GatewayModule {
     get httpPort() {
       return httpPort;
     },
+    httpScheme: tls ? 'https' : 'http',
     async start() {
       if (server) return;
       const address = parseHostPort(config.GATEWAY_HTTP_ADDR);
       if (!address) throw new AppError('invalid-argument', 'GATEWAY_HTTP_ADDR must be host:port');
-      if (!isLoopbackHost(address.host)) {
-        throw new AppError('failed-precondition', 'GATEWAY_HTTP_ADDR must be a loopback address until TLS and authentication land');
+      // Beyond loopback: only encrypted (TLS 1.3) and only with authentication (the legacy
+      // header mode trusts whatever tenant the caller names).
+      const authenticated = Boolean(deps.access?.authenticator && deps.access.evaluator);
+      if (!isLoopbackHost(address.host) && (!tls || !authenticated)) {
+        throw new AppError(
+          'failed-precondition',
+          `GATEWAY_HTTP_ADDR must be a loopback address without ${tls ? 'authentication' : 'TLS (TLS_CERT_FILE and TLS_KEY_FILE)'}: ` +
+            'other interfaces need TLS and authentication',
+        );
       }
       const host = address.host.replace(/^\[(.*)\]$/, '$1');
-      const app = createGatewayApp({ ...clients(), logger, jsonBodyLimit: config.GATEWAY_JSON_BODY_LIMIT_BYTES });
-      const created = createServer(app);
+      const app = createGatewayApp({ ...deps.access, ...clients(), logger, jsonBodyLimit: config.GATEWAY_JSON_BODY_LIMIT_BYTES });
+      const created: HttpServer | HttpsServer = tls
+        ? createHttpsServer(httpsServerOptions(tls, { requireClientCertificate: config.GATEWAY_HTTP_MTLS }), app)
+        : createHttpServer(app);
       await new Promise<void>((resolve, reject) => {
         created.once('error', reject);
         created.listen(address.port, host, () => {
@@ -74,7 +109,10 @@ export function createGatewayModule(deps: GatewayModuleDeps): GatewayModule {
       });
       server = created;
       httpPort = (created.address() as AddressInfo).port;
-      logger.info({ host, port: httpPort }, 'gateway listening');
+      logger.info(
+        { host, port: httpPort, scheme: tls ? 'https' : 'http', ...(tls ? { mtls: config.GATEWAY_HTTP_MTLS, identity: tls.identity } : {}) },
+        'gateway listening',
+      );
     },
     async stop() {
       const current = server;

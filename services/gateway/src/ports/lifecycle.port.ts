@@ -2,7 +2,7 @@ import type { DeleteMeetingResponse } from '@confide/contracts';
 import type { CallContext, MeetingRef } from './storage.port';
 
 export interface DeleteMeetingCommand extends MeetingRef {
-  /** Who asked; until authentication lands this is a fixed placeholder (see README). */
+  /** The authenticated subject's id (the legacy header mode records a fixed placeholder). */
   requestedBy: string;
   reason: string;
 }

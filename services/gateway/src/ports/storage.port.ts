@@ -6,12 +6,25 @@ export interface CallContext {
   signal: AbortSignal;
   /** Propagated to the peer as `x-request-id` metadata. */
   requestId: string;
+  /**
+   * The gateway's signed subject assertion for this request (the authenticated end user),
+   * to be sent as `x-confide-subject` metadata (SUBJECT_ASSERTION_METADATA). Absent when the
+   * gateway has no assertion signer configured.
+   */
+  subjectAssertion?: string;
 }
 
 export interface MeetingRef {
   tenantId: string;
   meetingId: string;
 }
+
+/**
+ * A meeting as storage returns it, with its owner (the organizer) when storage knows it.
+ * The proto `Meeting` has no owner yet: without `ownerId` the owner is "" and members are
+ * denied every meeting they do not own (fail closed); owners and admins are unaffected.
+ */
+export type OwnedMeeting = Meeting & { ownerId?: string };
 
 export interface MeetingPage {
   meetings: Meeting[];
@@ -27,7 +40,7 @@ export interface MeetingPage {
 export interface StoragePort {
   listMeetings(query: { tenantId: string; pageSize: number; pageToken: string }, ctx: CallContext): Promise<MeetingPage>;
   /** Rejects not-found when the meeting does not exist for the tenant. */
-  getMeeting(ref: MeetingRef, ctx: CallContext): Promise<Meeting>;
+  getMeeting(ref: MeetingRef, ctx: CallContext): Promise<OwnedMeeting>;
   getTranscript(ref: MeetingRef, ctx: CallContext): Promise<TranscriptSegment[]>;
   listAlerts(ref: MeetingRef, ctx: CallContext): Promise<Alert[]>;
   /** Rejects not-found when the meeting has no report (yet). */

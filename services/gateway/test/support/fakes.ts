@@ -1,10 +1,10 @@
-import type { Alert, DeleteMeetingResponse, Meeting, Report, TranscriptSegment } from '@confide/contracts';
+import type { Alert, DeleteMeetingResponse, Report, TranscriptSegment } from '@confide/contracts';
 import { notFound } from '@confide/platform';
 import type { DeleteMeetingCommand, LifecyclePort } from '../../src/ports/lifecycle.port';
-import type { CallContext, MeetingPage, MeetingRef, StoragePort } from '../../src/ports/storage.port';
+import type { CallContext, MeetingPage, MeetingRef, OwnedMeeting, StoragePort } from '../../src/ports/storage.port';
 
 interface StoredMeeting {
-  meeting: Meeting;
+  meeting: OwnedMeeting;
   segments: TranscriptSegment[];
   alerts: Alert[];
   report?: Report;
@@ -29,7 +29,7 @@ export class FakeStorage implements StoragePort {
     return { meetings: meetings.slice(0, query.pageSize), nextPageToken: meetings.length > query.pageSize ? 'next' : '' };
   }
 
-  async getMeeting(ref: MeetingRef, ctx: CallContext): Promise<Meeting> {
+  async getMeeting(ref: MeetingRef, ctx: CallContext): Promise<OwnedMeeting> {
     return this.find('getMeeting', ref, ctx).meeting;
   }
 

@@ -1,10 +1,36 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { AlertSeverity, MeetingStatus, type Meeting } from '@confide/contracts';
-import { createLogger, deadlineExceeded, invalidArgument, permissionDenied, unavailable } from '@confide/platform';
-import { createGatewayApp } from '../../src/adapters/http/gateway.app';
+import {
+  createLogger,
+  deadlineExceeded,
+  DevIssuer,
+  invalidArgument,
+  OidcVerifier,
+  permissionDenied,
+  PolicyEvaluator,
+  unavailable,
+} from '@confide/platform';
+import { createGatewayApp, type GatewayAppDeps } from '../../src/adapters/http/gateway.app';
 import { UNAUTHENTICATED_REQUESTER } from '../../src/adapters/http/meetings.routes';
 import { FakeLifecycle, FakeStorage } from '../support/fakes';
+
+let issuer: DevIssuer;
+let verifier: OidcVerifier;
+let evaluator: PolicyEvaluator;
+/** Admin of TENANT with MFA: allowed every route. */
+let auth: { Authorization: string };
+
+beforeAll(async () => {
+  issuer = await DevIssuer.start();
+  verifier = new OidcVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl });
+  evaluator = await PolicyEvaluator.load({ logger: createLogger({ service: 'test', level: 'silent' }), watch: false });
+  auth = { Authorization: `Bearer ${await issuer.mint({ sub: 'u-admin', tenant: TENANT, roles: ['admin'], mfa: true })}` };
+});
+afterAll(async () => {
+  evaluator.close();
+  await issuer.stop();
+});
 
 const TENANT = 'tenant-a';
 const T0 = Date.UTC(2025, 0, 2, 3, 0, 0);
@@ -20,7 +46,7 @@ const meeting = (meetingId: string, tenantId = TENANT): Meeting => ({
   segmentCount: 1,
 });
 
-function setup() {
+function setup(extra: Partial<GatewayAppDeps> & { legacy?: boolean } = {}) {
   const storage = new FakeStorage()
     .add({
       meeting: meeting('m1'),
@@ -74,7 +100,16 @@ function setup() {
   });
   const logger = createLogger({ service: 'gateway-test', destination });
   let n = 0;
-  const app = createGatewayApp({ storage, lifecycle, logger, jsonBodyLimit: 256, newRequestId: () => `req-${++n}` });
+  const { legacy, ...overrides } = extra;
+  const app = createGatewayApp({
+    storage,
+    lifecycle,
+    logger,
+    jsonBodyLimit: 256,
+    newRequestId: () => `req-${++n}`,
+    ...(legacy ? {} : { authenticator: verifier, evaluator }),
+    ...overrides,
+  });
   return { app, storage, lifecycle, logLines };
 }
 
@@ -102,9 +137,16 @@ describe('gateway: probes', () => {
   });
 });
 
-describe('gateway: tenant header (temporary, until authentication)', () => {
+describe('gateway: legacy tenant header mode (no authenticator configured)', () => {
+  it('serves with the header and records the placeholder requester', async () => {
+    const { app, lifecycle } = setup({ legacy: true });
+    expect((await request(app).get('/api/meetings/m1').set('X-Confide-Tenant', TENANT)).status).toBe(200);
+    expect((await request(app).delete('/api/meetings/m1').set('X-Confide-Tenant', TENANT)).status).toBe(200);
+    expect(lifecycle.deletions[0]?.command.requestedBy).toBe(UNAUTHENTICATED_REQUESTER);
+  });
+
   it('rejects a missing X-Confide-Tenant with 400 in the error shape', async () => {
-    const { app, storage } = setup();
+    const { app, storage } = setup({ legacy: true });
     const res = await request(app).get('/api/meetings');
     expect(res.status).toBe(400);
     expect(res.body).toEqual(errorBody('invalid_argument', 'the X-Confide-Tenant header is required', 'req-1'));
@@ -112,7 +154,7 @@ describe('gateway: tenant header (temporary, until authentication)', () => {
   });
 
   it('rejects a malformed X-Confide-Tenant with 400', async () => {
-    const { app, storage } = setup();
+    const { app, storage } = setup({ legacy: true });
     const res = await request(app).get('/api/meetings').set('X-Confide-Tenant', 'tenant/../b');
     expect(res.status).toBe(400);
     expect(res.body).toEqual(errorBody('invalid_argument', 'the X-Confide-Tenant header must be 1-128 characters of [A-Za-z0-9._:-]'));
@@ -123,14 +165,14 @@ describe('gateway: tenant header (temporary, until authentication)', () => {
 describe('gateway: request ids', () => {
   it('echoes a plain X-Request-Id and passes it downstream', async () => {
     const { app, storage } = setup();
-    const res = await request(app).get('/api/meetings/m1').set('X-Confide-Tenant', TENANT).set('X-Request-Id', 'abc-123');
+    const res = await request(app).get('/api/meetings/m1').set(auth).set('X-Request-Id', 'abc-123');
     expect(res.headers['x-request-id']).toBe('abc-123');
     expect(storage.calls[0]?.ctx.requestId).toBe('abc-123');
   });
 
   it('replaces an unusable X-Request-Id with a generated one', async () => {
     const { app } = setup();
-    const res = await request(app).get('/api/meetings/nope').set('X-Confide-Tenant', TENANT).set('X-Request-Id', 'x'.repeat(300));
+    const res = await request(app).get('/api/meetings/nope').set(auth).set('X-Request-Id', 'x'.repeat(300));
     expect(res.headers['x-request-id']).toBe('req-1');
     expect(res.body.error.requestId).toBe('req-1');
   });
@@ -139,7 +181,7 @@ describe('gateway: request ids', () => {
 describe('gateway: /api/meetings', () => {
   it('lists the tenant\'s meetings only, mapped to camelCase JSON', async () => {
     const { app, storage } = setup();
-    const res = await request(app).get('/api/meetings?pageSize=10').set('X-Confide-Tenant', TENANT);
+    const res = await request(app).get('/api/meetings?pageSize=10').set(auth);
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body.nextPageToken).toBeNull();
@@ -149,14 +191,14 @@ describe('gateway: /api/meetings', () => {
 
   it('rejects an out-of-range pageSize with 400', async () => {
     const { app } = setup();
-    const res = await request(app).get('/api/meetings?pageSize=1000').set('X-Confide-Tenant', TENANT);
+    const res = await request(app).get('/api/meetings?pageSize=1000').set(auth);
     expect(res.status).toBe(400);
     expect(res.body).toEqual(errorBody('invalid_argument', 'pageSize must be an integer from 1 to 100'));
   });
 
   it('gets one meeting with explicitly mapped fields', async () => {
     const { app } = setup();
-    const res = await request(app).get('/api/meetings/m1').set('X-Confide-Tenant', TENANT);
+    const res = await request(app).get('/api/meetings/m1').set(auth);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       meetingId: 'm1',
@@ -171,21 +213,21 @@ describe('gateway: /api/meetings', () => {
 
   it('maps not-found to 404 in the error shape', async () => {
     const { app } = setup();
-    const res = await request(app).get('/api/meetings/missing').set('X-Confide-Tenant', TENANT);
+    const res = await request(app).get('/api/meetings/missing').set(auth);
     expect(res.status).toBe(404);
     expect(res.body).toEqual(errorBody('not_found', 'meeting missing not found', 'req-1'));
   });
 
   it('does not show another tenant\'s meeting (404, storage asked with the caller\'s tenant)', async () => {
     const { app, storage } = setup();
-    const res = await request(app).get('/api/meetings/other-tenant-meeting').set('X-Confide-Tenant', TENANT);
+    const res = await request(app).get('/api/meetings/other-tenant-meeting').set(auth);
     expect(res.status).toBe(404);
     expect(storage.calls[0]).toMatchObject({ tenantId: TENANT, meetingId: 'other-tenant-meeting' });
   });
 
   it('rejects a malformed meeting id with 400 before calling storage', async () => {
     const { app, storage } = setup();
-    const res = await request(app).get('/api/meetings/a%20b').set('X-Confide-Tenant', TENANT);
+    const res = await request(app).get('/api/meetings/a%20b').set(auth);
     expect(res.status).toBe(400);
     expect(res.body).toEqual(errorBody('invalid_argument', 'the meeting id must be 1-128 characters of [A-Za-z0-9._:-]'));
     expect(storage.calls).toHaveLength(0);
@@ -193,7 +235,7 @@ describe('gateway: /api/meetings', () => {
 
   it('returns the transcript as {segmentId, speaker, text, startMs, endMs}', async () => {
     const { app } = setup();
-    const res = await request(app).get('/api/meetings/m1/transcript').set('X-Confide-Tenant', TENANT);
+    const res = await request(app).get('/api/meetings/m1/transcript').set(auth);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       meetingId: 'm1',
@@ -203,7 +245,7 @@ describe('gateway: /api/meetings', () => {
 
   it('returns the alerts with severities as words', async () => {
     const { app } = setup();
-    const res = await request(app).get('/api/meetings/m1/alerts').set('X-Confide-Tenant', TENANT);
+    const res = await request(app).get('/api/meetings/m1/alerts').set(auth);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       meetingId: 'm1',
@@ -223,7 +265,7 @@ describe('gateway: /api/meetings', () => {
 
   it('returns the report, and 404 when there is none yet', async () => {
     const { app } = setup();
-    const res = await request(app).get('/api/meetings/m1/report').set('X-Confide-Tenant', TENANT);
+    const res = await request(app).get('/api/meetings/m1/report').set(auth);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       meetingId: 'm1',
@@ -233,14 +275,14 @@ describe('gateway: /api/meetings', () => {
       engine: 'extractive-v1',
       generatedAt: '2025-01-02T03:02:00.000Z',
     });
-    const none = await request(app).get('/api/meetings/m2/report').set('X-Confide-Tenant', TENANT);
+    const none = await request(app).get('/api/meetings/m2/report').set(auth);
     expect(none.status).toBe(404);
     expect(none.body).toEqual(errorBody('not_found', 'report of meeting m2 not found'));
   });
 
-  it('DELETE erases through lifecycle with the caller\'s tenant and reason', async () => {
+  it('DELETE erases through lifecycle with the caller\'s tenant, id and reason', async () => {
     const { app, lifecycle } = setup();
-    const res = await request(app).delete('/api/meetings/m1').set('X-Confide-Tenant', TENANT).send({ reason: 'customer request' });
+    const res = await request(app).delete('/api/meetings/m1').set(auth).send({ reason: 'customer request' });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       meetingId: 'm1',
@@ -250,27 +292,27 @@ describe('gateway: /api/meetings', () => {
     expect(lifecycle.deletions[0]?.command).toEqual({
       tenantId: TENANT,
       meetingId: 'm1',
-      requestedBy: UNAUTHENTICATED_REQUESTER,
+      requestedBy: 'u-admin',
       reason: 'customer request',
     });
   });
 
   it('DELETE without a body uses an empty reason', async () => {
     const { app, lifecycle } = setup();
-    const res = await request(app).delete('/api/meetings/m1').set('X-Confide-Tenant', TENANT);
+    const res = await request(app).delete('/api/meetings/m1').set(auth);
     expect(res.status).toBe(200);
     expect(lifecycle.deletions[0]?.command.reason).toBe('');
   });
 
   it('rejects a body over the limit with 413, invalid JSON with 400 and unknown fields with 400', async () => {
     const { app, lifecycle } = setup();
-    const big = await request(app).delete('/api/meetings/m1').set('X-Confide-Tenant', TENANT).send({ reason: 'x'.repeat(1000) });
+    const big = await request(app).delete('/api/meetings/m1').set(auth).send({ reason: 'x'.repeat(1000) });
     expect(big.status).toBe(413);
     expect(big.body).toEqual(errorBody('payload_too_large', 'the request body is too large'));
-    const broken = await request(app).delete('/api/meetings/m1').set('X-Confide-Tenant', TENANT).set('Content-Type', 'application/json').send('{"reason":');
+    const broken = await request(app).delete('/api/meetings/m1').set(auth).set('Content-Type', 'application/json').send('{"reason":');
     expect(broken.status).toBe(400);
     expect(broken.body).toEqual(errorBody('invalid_json', 'the request body is not valid JSON'));
-    const extra = await request(app).delete('/api/meetings/m1').set('X-Confide-Tenant', TENANT).send({ reason: 'r', force: true });
+    const extra = await request(app).delete('/api/meetings/m1').set(auth).send({ reason: 'r', force: true });
     expect(extra.status).toBe(400);
     expect(extra.body).toEqual(errorBody('invalid_argument', 'the request body may only contain "reason"'));
     expect(lifecycle.deletions).toHaveLength(0);
@@ -278,7 +320,7 @@ describe('gateway: /api/meetings', () => {
 
   it('answers unknown routes with 404 in the error shape', async () => {
     const { app } = setup();
-    const res = await request(app).get('/api/nothing-here').set('X-Confide-Tenant', TENANT);
+    const res = await request(app).get('/api/nothing-here').set(auth);
     expect(res.status).toBe(404);
     expect(res.body).toEqual(errorBody('not_found', 'no such route'));
   });
@@ -293,7 +335,7 @@ describe('gateway: error mapping', () => {
   ])('maps %s to %i', async (_kind, status, error, code, message) => {
     const { app, storage } = setup();
     storage.failWith = error;
-    const res = await request(app).get('/api/meetings/m1').set('X-Confide-Tenant', TENANT);
+    const res = await request(app).get('/api/meetings/m1').set(auth);
     expect(res.status).toBe(status);
     expect(res.body).toEqual(errorBody(code, message));
   });
@@ -301,7 +343,7 @@ describe('gateway: error mapping', () => {
   it('answers 500 without internals for an unknown error', async () => {
     const { app, lifecycle } = setup();
     lifecycle.failWith = new TypeError('cannot read db password=hunter2 at /srv/app/storage.js:42');
-    const res = await request(app).delete('/api/meetings/m1').set('X-Confide-Tenant', TENANT);
+    const res = await request(app).delete('/api/meetings/m1').set(auth);
     expect(res.status).toBe(500);
     expect(res.body).toEqual(errorBody('internal', 'internal error', 'req-1'));
     expect(res.text).not.toMatch(/hunter2|storage\.js|TypeError/);
@@ -309,7 +351,7 @@ describe('gateway: error mapping', () => {
 
   it('logs requests without transcript text or speaker labels', async () => {
     const { app, logLines } = setup();
-    await request(app).get('/api/meetings/m1/transcript').set('X-Confide-Tenant', TENANT);
+    await request(app).get('/api/meetings/m1/transcript').set(auth);
     const logs = logLines.join('\n');
     expect(logs).toContain('request completed');
     expect(logs).not.toContain('we agreed on the pricing');

@@ -143,7 +143,7 @@ describe('gateway module', () => {
   it('refuses to listen on a non-loopback address even when handed such a config', async () => {
     const config = { ...loadConfig(gatewayConfigSchema, env), GATEWAY_HTTP_ADDR: '0.0.0.0:0' };
     const module = createGatewayModule({ logger, config, storage: new FakeStorage(), lifecycle: new FakeLifecycle() });
-    await expect(module.start()).rejects.toThrow('GATEWAY_HTTP_ADDR must be a loopback address until TLS and authentication land');
+    await expect(module.start()).rejects.toThrow('GATEWAY_HTTP_ADDR must be a loopback address without TLS');
     expect(module.grpcServices).toEqual([]);
   });
 

@@ -18,7 +18,7 @@ export class GrpcLifecycleClient implements LifecyclePort {
     address: string,
     private readonly opts: GrpcPortOptions,
   ) {
-    this.client = createGrpcClient(LifecycleServiceClient, address);
+    this.client = createGrpcClient(LifecycleServiceClient, address, { credentials: opts.credentials });
   }
 
   async deleteMeeting(command: DeleteMeetingCommand, ctx: CallContext): Promise<DeleteMeetingResponse> {

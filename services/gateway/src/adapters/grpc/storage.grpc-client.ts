@@ -27,6 +27,8 @@ export interface GrpcPortOptions {
   deadlineMs: number;
   /** Deadline of readiness checks. */
   healthDeadlineMs?: number;
+  /** Channel credentials (platform grpcClientCredentials); default plaintext, loopback only. */
+  credentials?: grpc.ChannelCredentials;
 }
 
 /** StoragePort over StorageServiceClient (platform callUnary: deadline, trace context, cancellation). */
@@ -37,7 +39,7 @@ export class GrpcStorageClient implements StoragePort {
     address: string,
     private readonly opts: GrpcPortOptions,
   ) {
-    this.client = createGrpcClient(StorageServiceClient, address);
+    this.client = createGrpcClient(StorageServiceClient, address, { credentials: opts.credentials });
   }
 
   async listMeetings(query: { tenantId: string; pageSize: number; pageToken: string }, ctx: CallContext): Promise<MeetingPage> {

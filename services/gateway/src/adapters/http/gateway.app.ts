@@ -1,7 +1,9 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import type { Logger } from '@confide/platform';
+import { AppError, InMemoryGrantStore, LoggingDecisionAuditor, systemClock, type Logger } from '@confide/platform';
+import type { Authenticator, Clock, DecisionAuditor, GrantStore, PolicyDecider, SubjectAssertionSigner } from '../../ports/access.port';
 import type { LifecyclePort } from '../../ports/lifecycle.port';
 import type { StoragePort } from '../../ports/storage.port';
+import { authenticate, type AccessControl } from './access-control';
 import { respondWithError, sendError } from './http-errors';
 import { meetingsRoutes } from './meetings.routes';
 import { abortOnClose, requestId, requireTenant } from './request-context';
@@ -16,16 +18,49 @@ export interface GatewayAppDeps {
   jsonBodyLimit?: string | number;
   /** Request id generator when the caller sends none; default crypto.randomUUID. */
   newRequestId?: () => string;
+  /**
+   * Bearer JWT verification (platform OidcVerifier). Together with `evaluator` it turns on
+   * authentication and per-route authorization. Without both, the LEGACY loopback-only
+   * X-Confide-Tenant header mode stays (to be removed once every composition passes them).
+   */
+  authenticator?: Authenticator;
+  /** The policy (platform PolicyEvaluator). Required with `authenticator`. */
+  evaluator?: PolicyDecider;
+  /** Where decisions with the `audit` obligation go; default a LoggingDecisionAuditor. */
+  auditor?: DecisionAuditor;
+  /** Staff grants (context.grants); default an empty InMemoryGrantStore (staff see nothing). */
+  grants?: GrantStore;
+  /** context.now; default the system clock. */
+  clock?: Clock;
+  /** Signs the `x-confide-subject` assertion passed to storage/lifecycle in CallContext. */
+  assertionSigner?: SubjectAssertionSigner;
+}
+
+function accessControl(deps: GatewayAppDeps): AccessControl | undefined {
+  if (!deps.authenticator && !deps.evaluator) return undefined;
+  if (!deps.authenticator || !deps.evaluator) {
+    throw new AppError('invalid-argument', 'createGatewayApp needs both an authenticator and an evaluator');
+  }
+  return {
+    evaluator: deps.evaluator,
+    auditor: deps.auditor ?? new LoggingDecisionAuditor(deps.logger.child({ component: 'access-audit' })),
+    grants: deps.grants ?? new InMemoryGrantStore(),
+    clock: deps.clock ?? systemClock,
+  };
 }
 
 /**
  * The public REST API.
  * - GET /healthz: liveness (the process serves HTTP), never depends on peers.
  * - GET /readyz: readiness, 200 when storage and lifecycle answer grpc.health.v1 SERVING, else 503.
- * - /api/meetings...: tenant from X-Confide-Tenant (temporary), JSON errors in one shape.
+ * - /api/meetings...: Bearer JWT (401 + WWW-Authenticate), then the policy per route (403
+ *   `forbidden`), tenant from the token; JSON errors in one shape. Legacy header mode
+ *   without an authenticator (see GatewayAppDeps).
  */
 export function createGatewayApp(deps: GatewayAppDeps): Express {
   const { logger } = deps;
+  const access = accessControl(deps);
+  if (!access) logger.warn('gateway API in LEGACY X-Confide-Tenant header mode: no authentication (loopback only)');
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -38,6 +73,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
           requestId: res.locals.requestId,
           method: req.method,
           route: req.route ? `${req.baseUrl}${String(req.route.path)}` : undefined,
+          subjectId: res.locals.subject?.id as string | undefined,
           status: res.statusCode,
           durationMs: Number((process.hrtime.bigint() - started) / 1_000_000n),
         },
@@ -65,10 +101,11 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
     res.set('Cache-Control', 'no-store');
     next();
   });
-  api.use(requireTenant);
+  if (access && deps.authenticator) api.use(authenticate(deps.authenticator, deps.assertionSigner));
+  else api.use(requireTenant);
   api.use(abortOnClose);
   api.use(express.json({ limit: deps.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT }));
-  api.use('/meetings', meetingsRoutes({ storage: deps.storage, lifecycle: deps.lifecycle }));
+  api.use('/meetings', meetingsRoutes({ storage: deps.storage, lifecycle: deps.lifecycle, ...(access ? { access } : {}) }));
   app.use('/api', api);
 
   app.use((_req: Request, res: Response) => {

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import { AppError, errorSummary, type ErrorKind, type Logger } from '@confide/platform';
+import { AccessDeniedError } from './access-denied.error';
 
 /** The one error shape of the API: `{ "error": { "code", "message", "requestId" } }`. */
 export interface ErrorBody {
@@ -27,6 +28,8 @@ const KIND_TO_HTTP: Record<ErrorKind, HttpMapping> = {
 };
 
 export const INTERNAL_MESSAGE = 'internal error';
+/** The one answer to a refused decision: no reasons, nothing about the resource. */
+export const FORBIDDEN_MESSAGE = 'the request is not permitted';
 
 export function sendError(res: Response, status: number, code: string, message: string): void {
   const body: ErrorBody = { error: { code, message, requestId: String(res.locals.requestId ?? '') } };
@@ -63,6 +66,10 @@ export function respondWithError(res: Response, err: unknown, logger: Logger): v
   const parser = bodyParserMapping(err);
   if (parser) {
     sendError(res, parser.status, parser.code, parser.message ?? '');
+    return;
+  }
+  if (err instanceof AccessDeniedError) {
+    sendError(res, 403, 'forbidden', FORBIDDEN_MESSAGE);
     return;
   }
   if (err instanceof AppError) {

@@ -1,66 +1,107 @@
 import { Router, type Request, type Response } from 'express';
-import { invalidArgument } from '@confide/platform';
+import { invalidArgument, type UserAction } from '@confide/platform';
 import { isWellFormedId, parseDeleteBody, parsePageSize, parsePageToken } from '../../domain/api-input';
 import type { LifecyclePort } from '../../ports/lifecycle.port';
-import type { MeetingRef, StoragePort } from '../../ports/storage.port';
+import type { MeetingRef, OwnedMeeting, StoragePort } from '../../ports/storage.port';
+import { authorize, subjectOf, targetTenant, type AccessControl } from './access-control';
 import { presentAlert, presentErasure, presentMeeting, presentReport, presentSegment } from './meeting.presenter';
 import { callContext, tenantOf } from './request-context';
 
 /**
- * TEMPORARY until authentication lands: erasures are recorded as requested by this
- * placeholder (the audit trail gets the real subject with the authentication task).
+ * LEGACY header mode only (no authenticator configured): erasures are recorded as requested
+ * by this placeholder. With authentication the requester is the subject's id.
  */
 export const UNAUTHENTICATED_REQUESTER = 'unauthenticated-gateway-caller';
 
-function meetingRef(req: Request, res: Response): MeetingRef {
-  const meetingId = req.params.id;
-  if (!isWellFormedId(meetingId)) throw invalidArgument('the meeting id must be 1-128 characters of [A-Za-z0-9._:-]');
-  return { tenantId: tenantOf(res), meetingId };
-}
+/** The policy action of each route (policies/README.md). */
+export const ROUTE_ACTIONS = {
+  list: 'meeting:list',
+  meeting: 'meeting:read',
+  transcript: 'transcript:read',
+  alerts: 'alerts:read',
+  report: 'report:read',
+  delete: 'meeting:delete',
+} as const satisfies Record<string, UserAction>;
 
 function unwrap<T>(parsed: { ok: true; value: T } | { ok: false; message: string }): T {
   if (!parsed.ok) throw invalidArgument(parsed.message);
   return parsed.value;
 }
 
-/** /api/meetings: reads from storage, erasure through lifecycle. Errors go to the app's error handler. */
-export function meetingsRoutes(deps: { storage: StoragePort; lifecycle: LifecyclePort }): Router {
-  const { storage, lifecycle } = deps;
+/**
+ * /api/meetings: reads from storage, erasure through lifecycle. With `access`, every route
+ * is authorized by the policy first (lists: the tenant; a meeting: tenant, owner and id from
+ * storage's record, so another tenant's meeting is simply not found). Without it, the
+ * legacy X-Confide-Tenant header mode. Errors go to the app's error handler.
+ */
+export function meetingsRoutes(deps: { storage: StoragePort; lifecycle: LifecyclePort; access?: AccessControl }): Router {
+  const { storage, lifecycle, access } = deps;
   const router = Router();
+
+  const tenant = (req: Request, res: Response): string => (access ? targetTenant(req, res) : tenantOf(res));
+
+  const meetingRef = (req: Request, res: Response): MeetingRef => {
+    const meetingId = req.params.id;
+    if (!isWellFormedId(meetingId)) throw invalidArgument('the meeting id must be 1-128 characters of [A-Za-z0-9._:-]');
+    return { tenantId: tenant(req, res), meetingId };
+  };
+
+  /**
+   * The meeting, once `action` on it is allowed. Users: fetched first (their own tenant
+   * only: another tenant's id is 404), then decided with its owner. Staff and others: the
+   * decision does not depend on the owner, so it comes first and a refused caller learns
+   * nothing about which meetings exist.
+   */
+  const authorizedMeeting = async (req: Request, res: Response, action: UserAction): Promise<{ ref: MeetingRef; meeting?: OwnedMeeting }> => {
+    const ref = meetingRef(req, res);
+    if (!access) return { ref };
+    const resource = { tenant: ref.tenantId, meeting: ref.meetingId, kind: 'meeting' };
+    if (subjectOf(res).kind !== 'user') {
+      await authorize(access, res, action, { ...resource, owner: '' });
+      return { ref, meeting: await storage.getMeeting(ref, callContext(res)) };
+    }
+    const meeting = await storage.getMeeting(ref, callContext(res));
+    await authorize(access, res, action, { ...resource, owner: meeting.ownerId ?? '' });
+    return { ref, meeting };
+  };
 
   router.get('/', async (req, res) => {
     const pageSize = unwrap(parsePageSize(req.query.pageSize));
     const pageToken = unwrap(parsePageToken(req.query.pageToken));
-    const page = await storage.listMeetings({ tenantId: tenantOf(res), pageSize, pageToken }, callContext(res));
+    const tenantId = tenant(req, res);
+    if (access) await authorize(access, res, ROUTE_ACTIONS.list, { tenant: tenantId, owner: '', meeting: '', kind: 'tenant' });
+    const page = await storage.listMeetings({ tenantId, pageSize, pageToken }, callContext(res));
     res.json({ meetings: page.meetings.map(presentMeeting), nextPageToken: page.nextPageToken || null });
   });
 
   router.get('/:id', async (req, res) => {
-    const meeting = await storage.getMeeting(meetingRef(req, res), callContext(res));
-    res.json(presentMeeting(meeting));
+    const { ref, meeting } = await authorizedMeeting(req, res, ROUTE_ACTIONS.meeting);
+    res.json(presentMeeting(meeting ?? (await storage.getMeeting(ref, callContext(res)))));
   });
 
   router.get('/:id/transcript', async (req, res) => {
-    const ref = meetingRef(req, res);
+    const { ref } = await authorizedMeeting(req, res, ROUTE_ACTIONS.transcript);
     const segments = await storage.getTranscript(ref, callContext(res));
     res.json({ meetingId: ref.meetingId, segments: segments.map(presentSegment) });
   });
 
   router.get('/:id/alerts', async (req, res) => {
-    const ref = meetingRef(req, res);
+    const { ref } = await authorizedMeeting(req, res, ROUTE_ACTIONS.alerts);
     const alerts = await storage.listAlerts(ref, callContext(res));
     res.json({ meetingId: ref.meetingId, alerts: alerts.map(presentAlert) });
   });
 
   router.get('/:id/report', async (req, res) => {
-    const report = await storage.getReport(meetingRef(req, res), callContext(res));
+    const { ref } = await authorizedMeeting(req, res, ROUTE_ACTIONS.report);
+    const report = await storage.getReport(ref, callContext(res));
     res.json(presentReport(report));
   });
 
   router.delete('/:id', async (req, res) => {
-    const ref = meetingRef(req, res);
     const { reason } = unwrap(parseDeleteBody(req.body));
-    const erased = await lifecycle.deleteMeeting({ ...ref, requestedBy: UNAUTHENTICATED_REQUESTER, reason }, callContext(res));
+    const { ref } = await authorizedMeeting(req, res, ROUTE_ACTIONS.delete);
+    const requestedBy = access ? subjectOf(res).id : UNAUTHENTICATED_REQUESTER;
+    const erased = await lifecycle.deleteMeeting({ ...ref, requestedBy, reason }, callContext(res));
     res.json(presentErasure(erased));
   });
 

@@ -6,8 +6,9 @@ import { sendError } from './http-errors';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 /**
- * TEMPORARY: until authentication lands, the tenant is whatever this header says. That is
- * why the gateway refuses to listen anywhere but loopback for now (see README).
+ * LEGACY (only when createGatewayApp gets no authenticator): the tenant is whatever this
+ * header says, which is why the gateway listens on loopback only. With authentication the
+ * same header only names the target tenant of a staff member (access-control.ts).
  */
 export const TENANT_HEADER = 'X-Confide-Tenant';
 
@@ -52,5 +53,10 @@ export function tenantOf(res: Response): string {
 }
 
 export function callContext(res: Response): CallContext {
-  return { signal: res.locals.signal as AbortSignal, requestId: res.locals.requestId as string };
+  const assertion = res.locals.subjectAssertion as string | undefined;
+  return {
+    signal: res.locals.signal as AbortSignal,
+    requestId: res.locals.requestId as string,
+    ...(assertion ? { subjectAssertion: assertion } : {}),
+  };
 }

@@ -1,0 +1,5 @@
+export * from './subject';
+export * from './oidc.verifier';
+export * from './dev.issuer';
+export * from './subject.assertion';
+export * from './rpc.authorization';

@@ -1,0 +1,4 @@
+export * from './policy.types';
+export * from './policy.evaluator';
+export * from './decision.auditor';
+export * from './grant.store';
