@@ -1,5 +1,12 @@
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import {
+  EnvelopePayloadProtector,
+  GrpcKeyRegistry,
+  LocalKms,
+  MeetingKeyring,
+  protectEventBus,
+  type EventBus,
   GrpcServer,
   InProcessEventBus,
   createLogger,
@@ -15,7 +22,7 @@ import { createGatewayModule, gatewayConfigSchema } from '@confide/gateway-servi
 import { createIngestModule, ingestConfigSchema } from '@confide/ingest-service';
 import { createInsightsModule, insightsConfigSchema, insightsModuleOptions, loadAlertRulesFile } from '@confide/insights-service';
 import { GrpcMeetingStore, createLifecycleModule } from '@confide/lifecycle-service';
-import { createStorageModule, resolveStorageDatabase, storageConfigSchema } from '@confide/storage-service';
+import { createStorageModule, defaultStateDir, resolveStorageDatabase, storageConfigSchema } from '@confide/storage-service';
 import {
   createPocketsphinxEngine,
   createTranscriptionModule,
@@ -29,6 +36,8 @@ export interface RunningPlatform {
   /** http://host:port of the REST gateway. */
   httpBaseUrl: string;
   logger: Logger;
+  /** The underlying bus (ciphertext only): tests read raw records from it. */
+  rawBus: EventBus;
   stop(): Promise<void>;
 }
 
@@ -85,8 +94,14 @@ export async function startAllInOne(
   };
 
   const telemetry = await startTelemetry({ serviceName: 'confide' });
-  const bus = new InProcessEventBus({ logger: logger.child({ component: 'event-bus' }) });
-  await bus.ensureTopics(topicSpecs);
+  const rawBus = new InProcessEventBus({ logger: logger.child({ component: 'event-bus' }) });
+  await rawBus.ensureTopics(topicSpecs);
+  // Keys (docs/adr/0010-key-hierarchy.md): the local KMS under STATE_DIR, the key registry hosted
+  // by storage on the shared listener, one keyring for the bus and storage's content columns.
+  const kms = await LocalKms.open({ dir: join(config.STATE_DIR ?? defaultStateDir(), 'kms'), logger });
+  const keyRegistry = new GrpcKeyRegistry(grpcAddress);
+  const keyring = new MeetingKeyring({ kms, registry: keyRegistry });
+  const bus = protectEventBus(rawBus, new EnvelopePayloadProtector(keyring), { logger });
 
   const storageConfig = loadConfig(storageConfigSchema, moduleEnv);
   const database = await resolveStorageDatabase(storageConfig, logger);
@@ -101,6 +116,7 @@ export async function startAllInOne(
       databaseUrl: database.url,
       poolSize: storageConfig.DATABASE_POOL_SIZE,
       migrate: storageConfig.DATABASE_MIGRATE,
+      keys: { keyring },
     }),
     (() => {
       // Lifecycle reaches storage over gRPC on the shared listener, as across processes.
@@ -116,6 +132,7 @@ export async function startAllInOne(
       logger,
       bus,
       engine: createPocketsphinxEngine(loadConfig(transcriptionConfigSchema, moduleEnv)),
+      audioKeys: keyring,
     }),
     createIngestModule({ logger, bus, config: loadConfig(ingestConfigSchema, moduleEnv) }),
     gateway,
@@ -127,6 +144,7 @@ export async function startAllInOne(
     running = await runServiceModules({ modules, server, logger, telemetry });
   } catch (err) {
     await bus.close();
+    keyRegistry.close();
     await database.stop();
     throw err;
   }
@@ -138,10 +156,12 @@ export async function startAllInOne(
     grpcAddress,
     httpBaseUrl,
     logger,
+    rawBus,
     stop: () =>
       (stopped ??= (async () => {
         await running.stop();
         await bus.close();
+        keyRegistry.close();
         await database.stop();
       })()),
   };

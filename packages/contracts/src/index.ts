@@ -11,6 +11,8 @@ export type { InsightsServiceServer } from './gen/confide/insights/v1/insights_s
 export { MeetingErasedEvent } from './gen/confide/lifecycle/v1/lifecycle_events.js';
 export { DeleteMeetingRequest, ErasedCounts, DeleteMeetingResponse, LifecycleServiceService, LifecycleServiceClient } from './gen/confide/lifecycle/v1/lifecycle_service.js';
 export type { LifecycleServiceServer } from './gen/confide/lifecycle/v1/lifecycle_service.js';
+export { DataKeyPurpose, dataKeyPurposeFromJSON, dataKeyPurposeToJSON, DataKeyState, dataKeyStateFromJSON, dataKeyStateToJSON, WrappedDataKey, StoredDataKey, GetDataKeyRequest, GetDataKeyResponse, GetOrCreateDataKeyRequest, GetOrCreateDataKeyResponse, DestroyDataKeyRequest, DestroyDataKeyResponse, KeyRegistryServiceService, KeyRegistryServiceClient } from './gen/confide/storage/v1/key_registry_service.js';
+export type { KeyRegistryServiceServer } from './gen/confide/storage/v1/key_registry_service.js';
 export { ListMeetingsRequest, ListMeetingsResponse, GetMeetingRequest, GetMeetingResponse, GetTranscriptRequest, GetTranscriptResponse, ListAlertsRequest, ListAlertsResponse, GetReportRequest, GetReportResponse, PurgeMeetingRequest, PurgeMeetingResponse, StorageServiceService, StorageServiceClient } from './gen/confide/storage/v1/storage_service.js';
 export type { StorageServiceServer } from './gen/confide/storage/v1/storage_service.js';
 export { SegmentTranscribedEvent, TranscriptionCompletedEvent } from './gen/confide/transcription/v1/transcription_events.js';

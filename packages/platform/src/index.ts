@@ -26,12 +26,19 @@ export * from './telemetry/trace-context';
 // kms + envelope crypto
 export * from './kms';
 export * from './crypto';
+// keys: key registry, meeting keyring, payload encryption on the bus
+export * from './keys';
 // grpc
 export * from './grpc/status-mapping';
 export * from './grpc/proto-root';
 export * from './grpc/grpc.server';
 export * from './grpc/unary.handler';
 export * from './grpc/grpc.client';
+export * from './tls';
 export * from './telemetry/telemetry';
 // runtime: composition
 export * from './runtime/service-runner';
+export * from './runtime/event-bus.factory';
+// authorization (OPA) and identity (OIDC, service assertions)
+export * from './policy';
+export * from './identity';

@@ -3,13 +3,15 @@ import { BusTranscriptEvents } from './adapters/bus/transcript-events.publisher'
 import { subscribeTranscription } from './adapters/bus/transcription.consumer';
 import { transcriptionGrpcService } from './adapters/grpc/transcription.grpc';
 import type { SttEngine } from './ports/stt-engine.port';
-import { TranscribeMeetingAudio } from './use-cases/transcribe-meeting-audio.use-case';
+import { TranscribeMeetingAudio, type AudioKeyShredder } from './use-cases/transcribe-meeting-audio.use-case';
 
 export interface TranscriptionModuleDeps {
   logger: Logger;
   bus: EventBus;
   engine: SttEngine;
   clock?: Clock;
+  /** Destroys each meeting's audio key once its transcription completed (the process's MeetingKeyring). */
+  audioKeys?: AudioKeyShredder;
 }
 
 /**
@@ -21,7 +23,7 @@ export function createTranscriptionModule(deps: TranscriptionModuleDeps): Servic
   const logger = deps.logger.child({ module: 'transcription' });
   const clock = deps.clock ?? systemClock;
   const events = new BusTranscriptEvents(new EventPublisher(deps.bus, { clock }));
-  const useCase = new TranscribeMeetingAudio({ engine: deps.engine, events, logger, clock });
+  const useCase = new TranscribeMeetingAudio({ engine: deps.engine, events, logger, clock, ...(deps.audioKeys ? { audioKeys: deps.audioKeys } : {}) });
   let subscription: Subscription | undefined;
 
   return {

@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../runtime/clock';
 import { uuidGenerator, type IdGenerator } from '../runtime/ids';
 import { injectTraceHeaders, withSpan } from '../telemetry/trace-context';
 import { EventHeaders, type BusMessage, type EventBus } from './event-bus.port';
+import type { PayloadProtector } from '../keys/payload-protector';
 import type { EventType } from './event-type';
 
 export const ENVELOPE_VERSION = 1;
@@ -26,15 +27,24 @@ export interface PublishItem<T> {
 export interface EventPublisherOptions {
   clock?: Clock;
   ids?: IdGenerator;
+  /**
+   * Encrypts the payload of every event of a meeting (its type's `encryption`) and sets
+   * `key_ref`. Without one payloads stay plain (unit tests; or a bus wrapped with
+   * `protectEventBus`, which encrypts instead — never both).
+   */
+  protector?: PayloadProtector;
 }
 
 /**
- * Publishes typed events as protobuf Envelopes (version 1, key_ref "" until payload
- * encryption lands) with event type/version/id headers and W3C trace context.
+ * Publishes typed events as protobuf Envelopes (version 1) with event type/version/id headers
+ * and W3C trace context. With a protector it is fail-closed: when a payload cannot be
+ * encrypted (no key: KMS or key registry unavailable, key destroyed) the whole batch is refused
+ * and nothing reaches the bus.
  */
 export class EventPublisher {
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
+  private readonly protector: PayloadProtector | undefined;
 
   constructor(
     private readonly bus: EventBus,
@@ -42,6 +52,7 @@ export class EventPublisher {
   ) {
     this.clock = opts.clock ?? systemClock;
     this.ids = opts.ids ?? uuidGenerator;
+    this.protector = opts.protector;
   }
 
   publish<T>(topic: string, type: EventType<T>, value: T, meta: EventMeta): Promise<void> {
@@ -55,7 +66,7 @@ export class EventPublisher {
       `publish ${topic}`,
       { 'messaging.system': 'confide', 'messaging.operation.type': 'publish', 'messaging.destination.name': topic, 'messaging.batch.message_count': items.length },
       async () => {
-        const messages = items.map((item) => this.toMessage(item));
+        const messages = await Promise.all(items.map((item) => this.toMessage(item)));
         await this.bus.publish(topic, messages);
       },
       undefined,
@@ -63,9 +74,9 @@ export class EventPublisher {
     );
   }
 
-  private toMessage(item: PublishItem<unknown>): BusMessage {
+  private async toMessage(item: PublishItem<unknown>): Promise<BusMessage> {
     const id = item.meta.eventId ?? this.ids.newId();
-    const envelope: Envelope = {
+    const plain: Envelope = {
       id,
       type: item.type.typeName,
       tenantId: item.meta.tenantId,
@@ -75,6 +86,7 @@ export class EventPublisher {
       payload: Buffer.from(item.type.encode(item.value)),
       version: ENVELOPE_VERSION,
     };
+    const envelope = this.protector ? await this.protector.seal(plain, item.type.encryption) : plain;
     return {
       key: item.meta.key ?? item.meta.meetingId,
       value: Buffer.from(Envelope.encode(envelope).finish()),

@@ -17,12 +17,23 @@ export interface EventType<T> {
   readonly fns: MessageFns<T>;
   encode(value: T): Uint8Array;
   decode(bytes: Uint8Array): T;
+  /**
+   * Which data key protects the payload of an event of a meeting on the bus
+   * (docs/adr/0010-key-hierarchy.md): `meeting` (default), `audio` (the meeting's ephemeral
+   * audio key), or `none` for control events that carry ids only and must outlive the keys
+   * (MeetingErased).
+   */
+  readonly encryption: PayloadEncryption;
 }
 
-export function defineEvent<T>(typeName: string, fns: MessageFns<T>): EventType<T> {
+/** The data key that protects an event's payload on the bus. */
+export type PayloadEncryption = 'meeting' | 'audio' | 'none';
+
+export function defineEvent<T>(typeName: string, fns: MessageFns<T>, opts: { encryption?: PayloadEncryption } = {}): EventType<T> {
   return {
     typeName,
     fns,
+    encryption: opts.encryption ?? 'meeting',
     encode: (value: T) => fns.encode(value).finish(),
     decode: (bytes: Uint8Array) => fns.decode(bytes),
   };
@@ -32,10 +43,20 @@ export function defineEvent<T>(typeName: string, fns: MessageFns<T>): EventType<
 export const Events = {
   MeetingStarted: defineEvent('confide.ingest.v1.MeetingStartedEvent', MeetingStartedEvent),
   MeetingEnded: defineEvent('confide.ingest.v1.MeetingEndedEvent', MeetingEndedEvent),
-  AudioFrameReceived: defineEvent('confide.ingest.v1.AudioFrameReceivedEvent', AudioFrameReceivedEvent),
+  AudioFrameReceived: defineEvent('confide.ingest.v1.AudioFrameReceivedEvent', AudioFrameReceivedEvent, { encryption: 'audio' }),
   SegmentTranscribed: defineEvent('confide.transcription.v1.SegmentTranscribedEvent', SegmentTranscribedEvent),
   TranscriptionCompleted: defineEvent('confide.transcription.v1.TranscriptionCompletedEvent', TranscriptionCompletedEvent),
   AlertRaised: defineEvent('confide.insights.v1.AlertRaisedEvent', AlertRaisedEvent),
   ReportGenerated: defineEvent('confide.insights.v1.ReportGeneratedEvent', ReportGeneratedEvent),
-  MeetingErased: defineEvent('confide.lifecycle.v1.MeetingErasedEvent', MeetingErasedEvent),
+  MeetingErased: defineEvent('confide.lifecycle.v1.MeetingErasedEvent', MeetingErasedEvent, { encryption: 'none' }),
 } as const;
+
+const encryptionByTypeName = new Map<string, PayloadEncryption>(Object.values(Events).map((t) => [t.typeName, t.encryption]));
+
+/**
+ * The encryption an event type's payload must have on the bus: the known events' own, and
+ * `meeting` for any other type (fail closed: an unknown type is never taken as plaintext).
+ */
+export function payloadEncryptionOf(typeName: string): PayloadEncryption {
+  return encryptionByTypeName.get(typeName) ?? 'meeting';
+}

@@ -12,11 +12,21 @@ const MAX_GAP_FILL_MS = 60_000;
 /** Completed meetings remembered so that late redeliveries are ignored. */
 const COMPLETED_MEMORY = 10_000;
 
+/**
+ * Destroys a meeting's audio key once its transcription completed (crypto-shredding the audio
+ * still on the topic; ARCHITECTURE.md promise 3). A platform `MeetingKeyring` over the key registry.
+ */
+export interface AudioKeyShredder {
+  destroy(tenantId: string, meetingId: string, purpose: 'audio'): Promise<unknown>;
+}
+
 export interface TranscribeMeetingAudioDeps {
   engine: SttEngine;
   events: TranscriptEvents;
   logger: Logger;
   clock?: Clock;
+  /** Without one the audio key is left to expire (unit tests only). */
+  audioKeys?: AudioKeyShredder;
 }
 
 interface TrackRuntime {
@@ -234,6 +244,9 @@ export class TranscribeMeetingAudio {
       finalSegmentCount: progress.finalSegments,
       completedAtUnixMs: this.clock.now(),
     });
+    // After the completion is durable: the audio is no longer needed. A failure rejects the
+    // handler, so the redelivery completes (idempotently) and destroys again.
+    await this.deps.audioKeys?.destroy(progress.tenantId, progress.meetingId, 'audio');
     progress.completed = true;
     this.meetings.delete(progress.meetingId);
     this.completed.add(progress.meetingId);
