@@ -9,7 +9,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL_TOOLS=(opa k6 helm helm-unittest kubeconform kube-schemas openbao kafka)
+ALL_TOOLS=(opa k6 helm helm-unittest kubeconform kube-schemas kube-score openbao kafka)
 export GOMODCACHE="$CONFIDE_CACHE/go/mod" GOCACHE="$CONFIDE_CACHE/go/cache"
 export GOFLAGS="-buildvcs=false" GOTOOLCHAIN=local CGO_ENABLED=0
 JOBS="${CONFIDE_BUILD_JOBS:-$(nproc)}"
@@ -36,6 +36,7 @@ go_tool() {
 
 install_opa() { go_tool opa "$OPA_VERSION" "$OPA_MODULE" "" opa; }
 install_k6() { go_tool k6 "$K6_VERSION" "$K6_MODULE" "" k6; }
+install_kube_score() { go_tool kube-score "$KUBE_SCORE_VERSION" "$KUBE_SCORE_MODULE" "/cmd/kube-score" kube-score "-X main.version=$KUBE_SCORE_VERSION"; }
 install_helm() {
   local dir="$TOOLS_CACHE/helm-$HELM_VERSION"
   if [ ! -x "$dir/bin/helm-real" ]; then
@@ -169,7 +170,7 @@ tool_version() {
   case $1 in
     opa) echo "$OPA_VERSION" ;; k6) echo "$K6_VERSION" ;; helm) echo "$HELM_VERSION" ;;
     helm-unittest) echo "$HELM_UNITTEST_VERSION" ;; kubeconform) echo "$KUBECONFORM_VERSION" ;;
-    kube-schemas) echo "$KUBE_SCHEMAS_PYPI_VERSION" ;;
+    kube-schemas) echo "$KUBE_SCHEMAS_PYPI_VERSION" ;; kube-score) echo "$KUBE_SCORE_VERSION" ;;
     openbao) echo "$OPENBAO_VERSION" ;; kafka) echo "$KAFKA_VERSION" ;;
   esac
 }
@@ -179,10 +180,10 @@ for t in "${tools[@]}"; do
   case $t in
     kube-linter)
       echo "install: kube-linter is not installable here: its module path golang.stackrox.io/kube-linter is on a host the" >&2
-      echo "         Go module proxy does not serve, and no other reachable registry ships it. Use kubeconform +" >&2
-      echo "         the Rego rules in policies/kubernetes over 'helm template' output instead (docs/infra.md)." >&2
+      echo "         Go module proxy does not serve (403, also for github.com/stackrox/kube-linter), and no other reachable" >&2
+      echo "         registry ships it. kube-score ($KUBE_SCORE_VERSION) is installed in its place (docs/infra.md)." >&2
       exit 2 ;;
-    opa|k6|helm|helm-unittest|kubeconform|kube-schemas|openbao|kafka) ;;
+    opa|k6|helm|helm-unittest|kubeconform|kube-schemas|kube-score|openbao|kafka) ;;
     *) echo "install: unknown tool '$t' (known: ${ALL_TOOLS[*]})" >&2; exit 2 ;;
   esac
 done
