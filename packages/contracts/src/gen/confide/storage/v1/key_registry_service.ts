@@ -162,6 +162,31 @@ export interface DestroyDataKeyResponse {
   destroyed: boolean;
 }
 
+export interface RotateTenantKeyRequest {
+  tenantId: string;
+}
+
+export interface RotateTenantKeyResponse {
+  /** True: the background rewrap of the tenant's older data keys was started. */
+  rewrapStarted: boolean;
+}
+
+export interface GetTenantKeyStatusRequest {
+  tenantId: string;
+}
+
+export interface KeyVersionCount {
+  keyVersion: number;
+  dataKeys: number;
+}
+
+export interface GetTenantKeyStatusResponse {
+  /** Oldest version first. */
+  versions: KeyVersionCount[];
+  /** True while a rewrap of this tenant runs in this storage process. */
+  rewrapRunning: boolean;
+}
+
 function createBaseWrappedDataKey(): WrappedDataKey {
   return { keyName: "", wrapped: "", keyVersion: 0 };
 }
@@ -928,6 +953,409 @@ export const DestroyDataKeyResponse: MessageFns<DestroyDataKeyResponse> = {
   },
 };
 
+function createBaseRotateTenantKeyRequest(): RotateTenantKeyRequest {
+  return { tenantId: "" };
+}
+
+export const RotateTenantKeyRequest: MessageFns<RotateTenantKeyRequest> = {
+  encode(message: RotateTenantKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateTenantKeyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateTenantKeyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateTenantKeyRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RotateTenantKeyRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RotateTenantKeyRequest>): RotateTenantKeyRequest {
+    return RotateTenantKeyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RotateTenantKeyRequest>): RotateTenantKeyRequest {
+    const message = createBaseRotateTenantKeyRequest();
+    message.tenantId = object.tenantId ?? "";
+    return message;
+  },
+};
+
+function createBaseRotateTenantKeyResponse(): RotateTenantKeyResponse {
+  return { rewrapStarted: false };
+}
+
+export const RotateTenantKeyResponse: MessageFns<RotateTenantKeyResponse> = {
+  encode(message: RotateTenantKeyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rewrapStarted !== false) {
+      writer.uint32(8).bool(message.rewrapStarted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateTenantKeyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateTenantKeyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.rewrapStarted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateTenantKeyResponse {
+    return {
+      rewrapStarted: isSet(object.rewrapStarted)
+        ? globalThis.Boolean(object.rewrapStarted)
+        : isSet(object.rewrap_started)
+        ? globalThis.Boolean(object.rewrap_started)
+        : false,
+    };
+  },
+
+  toJSON(message: RotateTenantKeyResponse): unknown {
+    const obj: any = {};
+    if (message.rewrapStarted !== false) {
+      obj.rewrapStarted = message.rewrapStarted;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RotateTenantKeyResponse>): RotateTenantKeyResponse {
+    return RotateTenantKeyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RotateTenantKeyResponse>): RotateTenantKeyResponse {
+    const message = createBaseRotateTenantKeyResponse();
+    message.rewrapStarted = object.rewrapStarted ?? false;
+    return message;
+  },
+};
+
+function createBaseGetTenantKeyStatusRequest(): GetTenantKeyStatusRequest {
+  return { tenantId: "" };
+}
+
+export const GetTenantKeyStatusRequest: MessageFns<GetTenantKeyStatusRequest> = {
+  encode(message: GetTenantKeyStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTenantKeyStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTenantKeyStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTenantKeyStatusRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetTenantKeyStatusRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTenantKeyStatusRequest>): GetTenantKeyStatusRequest {
+    return GetTenantKeyStatusRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTenantKeyStatusRequest>): GetTenantKeyStatusRequest {
+    const message = createBaseGetTenantKeyStatusRequest();
+    message.tenantId = object.tenantId ?? "";
+    return message;
+  },
+};
+
+function createBaseKeyVersionCount(): KeyVersionCount {
+  return { keyVersion: 0, dataKeys: 0 };
+}
+
+export const KeyVersionCount: MessageFns<KeyVersionCount> = {
+  encode(message: KeyVersionCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.keyVersion !== 0) {
+      writer.uint32(8).uint32(message.keyVersion);
+    }
+    if (message.dataKeys !== 0) {
+      writer.uint32(16).uint32(message.dataKeys);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KeyVersionCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKeyVersionCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.keyVersion = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.dataKeys = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KeyVersionCount {
+    return {
+      keyVersion: isSet(object.keyVersion)
+        ? globalThis.Number(object.keyVersion)
+        : isSet(object.key_version)
+        ? globalThis.Number(object.key_version)
+        : 0,
+      dataKeys: isSet(object.dataKeys)
+        ? globalThis.Number(object.dataKeys)
+        : isSet(object.data_keys)
+        ? globalThis.Number(object.data_keys)
+        : 0,
+    };
+  },
+
+  toJSON(message: KeyVersionCount): unknown {
+    const obj: any = {};
+    if (message.keyVersion !== 0) {
+      obj.keyVersion = Math.round(message.keyVersion);
+    }
+    if (message.dataKeys !== 0) {
+      obj.dataKeys = Math.round(message.dataKeys);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<KeyVersionCount>): KeyVersionCount {
+    return KeyVersionCount.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<KeyVersionCount>): KeyVersionCount {
+    const message = createBaseKeyVersionCount();
+    message.keyVersion = object.keyVersion ?? 0;
+    message.dataKeys = object.dataKeys ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetTenantKeyStatusResponse(): GetTenantKeyStatusResponse {
+  return { versions: [], rewrapRunning: false };
+}
+
+export const GetTenantKeyStatusResponse: MessageFns<GetTenantKeyStatusResponse> = {
+  encode(message: GetTenantKeyStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.versions) {
+      KeyVersionCount.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.rewrapRunning !== false) {
+      writer.uint32(16).bool(message.rewrapRunning);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTenantKeyStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTenantKeyStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.versions.push(KeyVersionCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.rewrapRunning = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTenantKeyStatusResponse {
+    return {
+      versions: globalThis.Array.isArray(object?.versions)
+        ? object.versions.map((e: any) => KeyVersionCount.fromJSON(e))
+        : [],
+      rewrapRunning: isSet(object.rewrapRunning)
+        ? globalThis.Boolean(object.rewrapRunning)
+        : isSet(object.rewrap_running)
+        ? globalThis.Boolean(object.rewrap_running)
+        : false,
+    };
+  },
+
+  toJSON(message: GetTenantKeyStatusResponse): unknown {
+    const obj: any = {};
+    if (message.versions?.length) {
+      obj.versions = message.versions.map((e) => KeyVersionCount.toJSON(e));
+    }
+    if (message.rewrapRunning !== false) {
+      obj.rewrapRunning = message.rewrapRunning;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTenantKeyStatusResponse>): GetTenantKeyStatusResponse {
+    return GetTenantKeyStatusResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTenantKeyStatusResponse>): GetTenantKeyStatusResponse {
+    const message = createBaseGetTenantKeyStatusResponse();
+    message.versions = object.versions?.map((e) => KeyVersionCount.fromPartial(e)) || [];
+    message.rewrapRunning = object.rewrapRunning ?? false;
+    return message;
+  },
+};
+
 /**
  * The one place where wrapped meeting and audio data keys live (docs/adr/0010-key-hierarchy.md),
  * so that erasure can destroy them. Hosted by the storage service (table `data_keys`).
@@ -977,6 +1405,34 @@ export const KeyRegistryServiceService = {
       Buffer.from(DestroyDataKeyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DestroyDataKeyResponse => DestroyDataKeyResponse.decode(value),
   },
+  /**
+   * Adds a new version of the tenant's key (new data keys are wrapped under it from now on) and
+   * rewraps the tenant's older data keys in the background; readers never wait. Idempotent in
+   * effect: calling it again adds another version and rewraps again.
+   */
+  rotateTenantKey: {
+    path: "/confide.storage.v1.KeyRegistryService/RotateTenantKey" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RotateTenantKeyRequest): Buffer =>
+      Buffer.from(RotateTenantKeyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RotateTenantKeyRequest => RotateTenantKeyRequest.decode(value),
+    responseSerialize: (value: RotateTenantKeyResponse): Buffer =>
+      Buffer.from(RotateTenantKeyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotateTenantKeyResponse => RotateTenantKeyResponse.decode(value),
+  },
+  /** How many of the tenant's active data keys are wrapped under each tenant-key version. */
+  getTenantKeyStatus: {
+    path: "/confide.storage.v1.KeyRegistryService/GetTenantKeyStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetTenantKeyStatusRequest): Buffer =>
+      Buffer.from(GetTenantKeyStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetTenantKeyStatusRequest => GetTenantKeyStatusRequest.decode(value),
+    responseSerialize: (value: GetTenantKeyStatusResponse): Buffer =>
+      Buffer.from(GetTenantKeyStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetTenantKeyStatusResponse => GetTenantKeyStatusResponse.decode(value),
+  },
 } as const;
 
 export interface KeyRegistryServiceServer extends UntypedServiceImplementation {
@@ -992,6 +1448,14 @@ export interface KeyRegistryServiceServer extends UntypedServiceImplementation {
    * calls return the tombstone. Idempotent.
    */
   destroyDataKey: handleUnaryCall<DestroyDataKeyRequest, DestroyDataKeyResponse>;
+  /**
+   * Adds a new version of the tenant's key (new data keys are wrapped under it from now on) and
+   * rewraps the tenant's older data keys in the background; readers never wait. Idempotent in
+   * effect: calling it again adds another version and rewraps again.
+   */
+  rotateTenantKey: handleUnaryCall<RotateTenantKeyRequest, RotateTenantKeyResponse>;
+  /** How many of the tenant's active data keys are wrapped under each tenant-key version. */
+  getTenantKeyStatus: handleUnaryCall<GetTenantKeyStatusRequest, GetTenantKeyStatusResponse>;
 }
 
 export interface KeyRegistryServiceClient extends Client {
@@ -1048,6 +1512,42 @@ export interface KeyRegistryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DestroyDataKeyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Adds a new version of the tenant's key (new data keys are wrapped under it from now on) and
+   * rewraps the tenant's older data keys in the background; readers never wait. Idempotent in
+   * effect: calling it again adds another version and rewraps again.
+   */
+  rotateTenantKey(
+    request: RotateTenantKeyRequest,
+    callback: (error: ServiceError | null, response: RotateTenantKeyResponse) => void,
+  ): ClientUnaryCall;
+  rotateTenantKey(
+    request: RotateTenantKeyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotateTenantKeyResponse) => void,
+  ): ClientUnaryCall;
+  rotateTenantKey(
+    request: RotateTenantKeyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotateTenantKeyResponse) => void,
+  ): ClientUnaryCall;
+  /** How many of the tenant's active data keys are wrapped under each tenant-key version. */
+  getTenantKeyStatus(
+    request: GetTenantKeyStatusRequest,
+    callback: (error: ServiceError | null, response: GetTenantKeyStatusResponse) => void,
+  ): ClientUnaryCall;
+  getTenantKeyStatus(
+    request: GetTenantKeyStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetTenantKeyStatusResponse) => void,
+  ): ClientUnaryCall;
+  getTenantKeyStatus(
+    request: GetTenantKeyStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetTenantKeyStatusResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -85,6 +85,88 @@ export interface PurgeMeetingResponse {
   reportsDeleted: number;
 }
 
+export interface ListTenantsRequest {
+  pageSize: number;
+  /** The last tenant id of the previous page; empty for the first page. */
+  afterTenantId: string;
+}
+
+export interface ListTenantsResponse {
+  tenantIds: string[];
+}
+
+export interface ExpiredMeeting {
+  meetingId: string;
+  endedAtUnixMs: number;
+  /** 0 when not archived. */
+  archivedAtUnixMs: number;
+}
+
+export interface ListExpiredMeetingsRequest {
+  tenantId: string;
+  endedBeforeUnixMs: number;
+  pageSize: number;
+  /** Include meetings already archived (a delete policy erases them too). */
+  includeArchived: boolean;
+}
+
+export interface ListExpiredMeetingsResponse {
+  meetings: ExpiredMeeting[];
+}
+
+export interface ListAudioKeysDueRequest {
+  tenantId: string;
+  endedBeforeUnixMs: number;
+  pageSize: number;
+}
+
+export interface ListAudioKeysDueResponse {
+  meetingIds: string[];
+}
+
+export interface ArchiveMeetingRequest {
+  tenantId: string;
+  meetingId: string;
+}
+
+export interface ArchiveMeetingResponse {
+  /** False when the meeting does not exist or was already archived. */
+  archived: boolean;
+}
+
+export interface RestoreMeetingRequest {
+  tenantId: string;
+  meetingId: string;
+}
+
+export interface RestoreMeetingResponse {
+  /** False when the meeting does not exist or was not archived. */
+  restored: boolean;
+}
+
+export interface PurgeTenantRequest {
+  tenantId: string;
+}
+
+export interface PurgeTenantResponse {
+  meetingsDeleted: number;
+  segmentsDeleted: number;
+  alertsDeleted: number;
+  reportsDeleted: number;
+  dataKeysDeleted: number;
+}
+
+export interface PurgeParticipantRequest {
+  tenantId: string;
+  participantId: string;
+}
+
+export interface PurgeParticipantResponse {
+  meetingsAffected: number;
+  segmentsDeleted: number;
+  alertsDeleted: number;
+}
+
 function createBaseListMeetingsRequest(): ListMeetingsRequest {
   return { tenantId: "", pageSize: 0, pageToken: "" };
 }
@@ -1181,6 +1263,1427 @@ export const PurgeMeetingResponse: MessageFns<PurgeMeetingResponse> = {
   },
 };
 
+function createBaseListTenantsRequest(): ListTenantsRequest {
+  return { pageSize: 0, afterTenantId: "" };
+}
+
+export const ListTenantsRequest: MessageFns<ListTenantsRequest> = {
+  encode(message: ListTenantsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).uint32(message.pageSize);
+    }
+    if (message.afterTenantId !== "") {
+      writer.uint32(18).string(message.afterTenantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTenantsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTenantsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.afterTenantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTenantsRequest {
+    return {
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      afterTenantId: isSet(object.afterTenantId)
+        ? globalThis.String(object.afterTenantId)
+        : isSet(object.after_tenant_id)
+        ? globalThis.String(object.after_tenant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListTenantsRequest): unknown {
+    const obj: any = {};
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.afterTenantId !== "") {
+      obj.afterTenantId = message.afterTenantId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTenantsRequest>): ListTenantsRequest {
+    return ListTenantsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTenantsRequest>): ListTenantsRequest {
+    const message = createBaseListTenantsRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.afterTenantId = object.afterTenantId ?? "";
+    return message;
+  },
+};
+
+function createBaseListTenantsResponse(): ListTenantsResponse {
+  return { tenantIds: [] };
+}
+
+export const ListTenantsResponse: MessageFns<ListTenantsResponse> = {
+  encode(message: ListTenantsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tenantIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTenantsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTenantsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTenantsResponse {
+    return {
+      tenantIds: globalThis.Array.isArray(object?.tenantIds)
+        ? object.tenantIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.tenant_ids)
+        ? object.tenant_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListTenantsResponse): unknown {
+    const obj: any = {};
+    if (message.tenantIds?.length) {
+      obj.tenantIds = message.tenantIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTenantsResponse>): ListTenantsResponse {
+    return ListTenantsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTenantsResponse>): ListTenantsResponse {
+    const message = createBaseListTenantsResponse();
+    message.tenantIds = object.tenantIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseExpiredMeeting(): ExpiredMeeting {
+  return { meetingId: "", endedAtUnixMs: 0, archivedAtUnixMs: 0 };
+}
+
+export const ExpiredMeeting: MessageFns<ExpiredMeeting> = {
+  encode(message: ExpiredMeeting, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.meetingId !== "") {
+      writer.uint32(10).string(message.meetingId);
+    }
+    if (message.endedAtUnixMs !== 0) {
+      writer.uint32(16).int64(message.endedAtUnixMs);
+    }
+    if (message.archivedAtUnixMs !== 0) {
+      writer.uint32(24).int64(message.archivedAtUnixMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExpiredMeeting {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExpiredMeeting();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.meetingId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.endedAtUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.archivedAtUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExpiredMeeting {
+    return {
+      meetingId: isSet(object.meetingId)
+        ? globalThis.String(object.meetingId)
+        : isSet(object.meeting_id)
+        ? globalThis.String(object.meeting_id)
+        : "",
+      endedAtUnixMs: isSet(object.endedAtUnixMs)
+        ? globalThis.Number(object.endedAtUnixMs)
+        : isSet(object.ended_at_unix_ms)
+        ? globalThis.Number(object.ended_at_unix_ms)
+        : 0,
+      archivedAtUnixMs: isSet(object.archivedAtUnixMs)
+        ? globalThis.Number(object.archivedAtUnixMs)
+        : isSet(object.archived_at_unix_ms)
+        ? globalThis.Number(object.archived_at_unix_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ExpiredMeeting): unknown {
+    const obj: any = {};
+    if (message.meetingId !== "") {
+      obj.meetingId = message.meetingId;
+    }
+    if (message.endedAtUnixMs !== 0) {
+      obj.endedAtUnixMs = Math.round(message.endedAtUnixMs);
+    }
+    if (message.archivedAtUnixMs !== 0) {
+      obj.archivedAtUnixMs = Math.round(message.archivedAtUnixMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExpiredMeeting>): ExpiredMeeting {
+    return ExpiredMeeting.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExpiredMeeting>): ExpiredMeeting {
+    const message = createBaseExpiredMeeting();
+    message.meetingId = object.meetingId ?? "";
+    message.endedAtUnixMs = object.endedAtUnixMs ?? 0;
+    message.archivedAtUnixMs = object.archivedAtUnixMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseListExpiredMeetingsRequest(): ListExpiredMeetingsRequest {
+  return { tenantId: "", endedBeforeUnixMs: 0, pageSize: 0, includeArchived: false };
+}
+
+export const ListExpiredMeetingsRequest: MessageFns<ListExpiredMeetingsRequest> = {
+  encode(message: ListExpiredMeetingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.endedBeforeUnixMs !== 0) {
+      writer.uint32(16).int64(message.endedBeforeUnixMs);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).uint32(message.pageSize);
+    }
+    if (message.includeArchived !== false) {
+      writer.uint32(32).bool(message.includeArchived);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListExpiredMeetingsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListExpiredMeetingsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.endedBeforeUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.includeArchived = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListExpiredMeetingsRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      endedBeforeUnixMs: isSet(object.endedBeforeUnixMs)
+        ? globalThis.Number(object.endedBeforeUnixMs)
+        : isSet(object.ended_before_unix_ms)
+        ? globalThis.Number(object.ended_before_unix_ms)
+        : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      includeArchived: isSet(object.includeArchived)
+        ? globalThis.Boolean(object.includeArchived)
+        : isSet(object.include_archived)
+        ? globalThis.Boolean(object.include_archived)
+        : false,
+    };
+  },
+
+  toJSON(message: ListExpiredMeetingsRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.endedBeforeUnixMs !== 0) {
+      obj.endedBeforeUnixMs = Math.round(message.endedBeforeUnixMs);
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.includeArchived !== false) {
+      obj.includeArchived = message.includeArchived;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListExpiredMeetingsRequest>): ListExpiredMeetingsRequest {
+    return ListExpiredMeetingsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListExpiredMeetingsRequest>): ListExpiredMeetingsRequest {
+    const message = createBaseListExpiredMeetingsRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.endedBeforeUnixMs = object.endedBeforeUnixMs ?? 0;
+    message.pageSize = object.pageSize ?? 0;
+    message.includeArchived = object.includeArchived ?? false;
+    return message;
+  },
+};
+
+function createBaseListExpiredMeetingsResponse(): ListExpiredMeetingsResponse {
+  return { meetings: [] };
+}
+
+export const ListExpiredMeetingsResponse: MessageFns<ListExpiredMeetingsResponse> = {
+  encode(message: ListExpiredMeetingsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.meetings) {
+      ExpiredMeeting.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListExpiredMeetingsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListExpiredMeetingsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.meetings.push(ExpiredMeeting.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListExpiredMeetingsResponse {
+    return {
+      meetings: globalThis.Array.isArray(object?.meetings)
+        ? object.meetings.map((e: any) => ExpiredMeeting.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListExpiredMeetingsResponse): unknown {
+    const obj: any = {};
+    if (message.meetings?.length) {
+      obj.meetings = message.meetings.map((e) => ExpiredMeeting.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListExpiredMeetingsResponse>): ListExpiredMeetingsResponse {
+    return ListExpiredMeetingsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListExpiredMeetingsResponse>): ListExpiredMeetingsResponse {
+    const message = createBaseListExpiredMeetingsResponse();
+    message.meetings = object.meetings?.map((e) => ExpiredMeeting.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListAudioKeysDueRequest(): ListAudioKeysDueRequest {
+  return { tenantId: "", endedBeforeUnixMs: 0, pageSize: 0 };
+}
+
+export const ListAudioKeysDueRequest: MessageFns<ListAudioKeysDueRequest> = {
+  encode(message: ListAudioKeysDueRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.endedBeforeUnixMs !== 0) {
+      writer.uint32(16).int64(message.endedBeforeUnixMs);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).uint32(message.pageSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAudioKeysDueRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAudioKeysDueRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.endedBeforeUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAudioKeysDueRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      endedBeforeUnixMs: isSet(object.endedBeforeUnixMs)
+        ? globalThis.Number(object.endedBeforeUnixMs)
+        : isSet(object.ended_before_unix_ms)
+        ? globalThis.Number(object.ended_before_unix_ms)
+        : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+    };
+  },
+
+  toJSON(message: ListAudioKeysDueRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.endedBeforeUnixMs !== 0) {
+      obj.endedBeforeUnixMs = Math.round(message.endedBeforeUnixMs);
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAudioKeysDueRequest>): ListAudioKeysDueRequest {
+    return ListAudioKeysDueRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAudioKeysDueRequest>): ListAudioKeysDueRequest {
+    const message = createBaseListAudioKeysDueRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.endedBeforeUnixMs = object.endedBeforeUnixMs ?? 0;
+    message.pageSize = object.pageSize ?? 0;
+    return message;
+  },
+};
+
+function createBaseListAudioKeysDueResponse(): ListAudioKeysDueResponse {
+  return { meetingIds: [] };
+}
+
+export const ListAudioKeysDueResponse: MessageFns<ListAudioKeysDueResponse> = {
+  encode(message: ListAudioKeysDueResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.meetingIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAudioKeysDueResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAudioKeysDueResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.meetingIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAudioKeysDueResponse {
+    return {
+      meetingIds: globalThis.Array.isArray(object?.meetingIds)
+        ? object.meetingIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.meeting_ids)
+        ? object.meeting_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListAudioKeysDueResponse): unknown {
+    const obj: any = {};
+    if (message.meetingIds?.length) {
+      obj.meetingIds = message.meetingIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAudioKeysDueResponse>): ListAudioKeysDueResponse {
+    return ListAudioKeysDueResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAudioKeysDueResponse>): ListAudioKeysDueResponse {
+    const message = createBaseListAudioKeysDueResponse();
+    message.meetingIds = object.meetingIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseArchiveMeetingRequest(): ArchiveMeetingRequest {
+  return { tenantId: "", meetingId: "" };
+}
+
+export const ArchiveMeetingRequest: MessageFns<ArchiveMeetingRequest> = {
+  encode(message: ArchiveMeetingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.meetingId !== "") {
+      writer.uint32(18).string(message.meetingId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArchiveMeetingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseArchiveMeetingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.meetingId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ArchiveMeetingRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      meetingId: isSet(object.meetingId)
+        ? globalThis.String(object.meetingId)
+        : isSet(object.meeting_id)
+        ? globalThis.String(object.meeting_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ArchiveMeetingRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.meetingId !== "") {
+      obj.meetingId = message.meetingId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ArchiveMeetingRequest>): ArchiveMeetingRequest {
+    return ArchiveMeetingRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ArchiveMeetingRequest>): ArchiveMeetingRequest {
+    const message = createBaseArchiveMeetingRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.meetingId = object.meetingId ?? "";
+    return message;
+  },
+};
+
+function createBaseArchiveMeetingResponse(): ArchiveMeetingResponse {
+  return { archived: false };
+}
+
+export const ArchiveMeetingResponse: MessageFns<ArchiveMeetingResponse> = {
+  encode(message: ArchiveMeetingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.archived !== false) {
+      writer.uint32(8).bool(message.archived);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArchiveMeetingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseArchiveMeetingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.archived = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ArchiveMeetingResponse {
+    return { archived: isSet(object.archived) ? globalThis.Boolean(object.archived) : false };
+  },
+
+  toJSON(message: ArchiveMeetingResponse): unknown {
+    const obj: any = {};
+    if (message.archived !== false) {
+      obj.archived = message.archived;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ArchiveMeetingResponse>): ArchiveMeetingResponse {
+    return ArchiveMeetingResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ArchiveMeetingResponse>): ArchiveMeetingResponse {
+    const message = createBaseArchiveMeetingResponse();
+    message.archived = object.archived ?? false;
+    return message;
+  },
+};
+
+function createBaseRestoreMeetingRequest(): RestoreMeetingRequest {
+  return { tenantId: "", meetingId: "" };
+}
+
+export const RestoreMeetingRequest: MessageFns<RestoreMeetingRequest> = {
+  encode(message: RestoreMeetingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.meetingId !== "") {
+      writer.uint32(18).string(message.meetingId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestoreMeetingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestoreMeetingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.meetingId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RestoreMeetingRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      meetingId: isSet(object.meetingId)
+        ? globalThis.String(object.meetingId)
+        : isSet(object.meeting_id)
+        ? globalThis.String(object.meeting_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RestoreMeetingRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.meetingId !== "") {
+      obj.meetingId = message.meetingId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RestoreMeetingRequest>): RestoreMeetingRequest {
+    return RestoreMeetingRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RestoreMeetingRequest>): RestoreMeetingRequest {
+    const message = createBaseRestoreMeetingRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.meetingId = object.meetingId ?? "";
+    return message;
+  },
+};
+
+function createBaseRestoreMeetingResponse(): RestoreMeetingResponse {
+  return { restored: false };
+}
+
+export const RestoreMeetingResponse: MessageFns<RestoreMeetingResponse> = {
+  encode(message: RestoreMeetingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.restored !== false) {
+      writer.uint32(8).bool(message.restored);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestoreMeetingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestoreMeetingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.restored = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RestoreMeetingResponse {
+    return { restored: isSet(object.restored) ? globalThis.Boolean(object.restored) : false };
+  },
+
+  toJSON(message: RestoreMeetingResponse): unknown {
+    const obj: any = {};
+    if (message.restored !== false) {
+      obj.restored = message.restored;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RestoreMeetingResponse>): RestoreMeetingResponse {
+    return RestoreMeetingResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RestoreMeetingResponse>): RestoreMeetingResponse {
+    const message = createBaseRestoreMeetingResponse();
+    message.restored = object.restored ?? false;
+    return message;
+  },
+};
+
+function createBasePurgeTenantRequest(): PurgeTenantRequest {
+  return { tenantId: "" };
+}
+
+export const PurgeTenantRequest: MessageFns<PurgeTenantRequest> = {
+  encode(message: PurgeTenantRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgeTenantRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgeTenantRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PurgeTenantRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: PurgeTenantRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PurgeTenantRequest>): PurgeTenantRequest {
+    return PurgeTenantRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PurgeTenantRequest>): PurgeTenantRequest {
+    const message = createBasePurgeTenantRequest();
+    message.tenantId = object.tenantId ?? "";
+    return message;
+  },
+};
+
+function createBasePurgeTenantResponse(): PurgeTenantResponse {
+  return { meetingsDeleted: 0, segmentsDeleted: 0, alertsDeleted: 0, reportsDeleted: 0, dataKeysDeleted: 0 };
+}
+
+export const PurgeTenantResponse: MessageFns<PurgeTenantResponse> = {
+  encode(message: PurgeTenantResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.meetingsDeleted !== 0) {
+      writer.uint32(8).uint32(message.meetingsDeleted);
+    }
+    if (message.segmentsDeleted !== 0) {
+      writer.uint32(16).uint32(message.segmentsDeleted);
+    }
+    if (message.alertsDeleted !== 0) {
+      writer.uint32(24).uint32(message.alertsDeleted);
+    }
+    if (message.reportsDeleted !== 0) {
+      writer.uint32(32).uint32(message.reportsDeleted);
+    }
+    if (message.dataKeysDeleted !== 0) {
+      writer.uint32(40).uint32(message.dataKeysDeleted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgeTenantResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgeTenantResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.meetingsDeleted = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.segmentsDeleted = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.alertsDeleted = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.reportsDeleted = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.dataKeysDeleted = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PurgeTenantResponse {
+    return {
+      meetingsDeleted: isSet(object.meetingsDeleted)
+        ? globalThis.Number(object.meetingsDeleted)
+        : isSet(object.meetings_deleted)
+        ? globalThis.Number(object.meetings_deleted)
+        : 0,
+      segmentsDeleted: isSet(object.segmentsDeleted)
+        ? globalThis.Number(object.segmentsDeleted)
+        : isSet(object.segments_deleted)
+        ? globalThis.Number(object.segments_deleted)
+        : 0,
+      alertsDeleted: isSet(object.alertsDeleted)
+        ? globalThis.Number(object.alertsDeleted)
+        : isSet(object.alerts_deleted)
+        ? globalThis.Number(object.alerts_deleted)
+        : 0,
+      reportsDeleted: isSet(object.reportsDeleted)
+        ? globalThis.Number(object.reportsDeleted)
+        : isSet(object.reports_deleted)
+        ? globalThis.Number(object.reports_deleted)
+        : 0,
+      dataKeysDeleted: isSet(object.dataKeysDeleted)
+        ? globalThis.Number(object.dataKeysDeleted)
+        : isSet(object.data_keys_deleted)
+        ? globalThis.Number(object.data_keys_deleted)
+        : 0,
+    };
+  },
+
+  toJSON(message: PurgeTenantResponse): unknown {
+    const obj: any = {};
+    if (message.meetingsDeleted !== 0) {
+      obj.meetingsDeleted = Math.round(message.meetingsDeleted);
+    }
+    if (message.segmentsDeleted !== 0) {
+      obj.segmentsDeleted = Math.round(message.segmentsDeleted);
+    }
+    if (message.alertsDeleted !== 0) {
+      obj.alertsDeleted = Math.round(message.alertsDeleted);
+    }
+    if (message.reportsDeleted !== 0) {
+      obj.reportsDeleted = Math.round(message.reportsDeleted);
+    }
+    if (message.dataKeysDeleted !== 0) {
+      obj.dataKeysDeleted = Math.round(message.dataKeysDeleted);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PurgeTenantResponse>): PurgeTenantResponse {
+    return PurgeTenantResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PurgeTenantResponse>): PurgeTenantResponse {
+    const message = createBasePurgeTenantResponse();
+    message.meetingsDeleted = object.meetingsDeleted ?? 0;
+    message.segmentsDeleted = object.segmentsDeleted ?? 0;
+    message.alertsDeleted = object.alertsDeleted ?? 0;
+    message.reportsDeleted = object.reportsDeleted ?? 0;
+    message.dataKeysDeleted = object.dataKeysDeleted ?? 0;
+    return message;
+  },
+};
+
+function createBasePurgeParticipantRequest(): PurgeParticipantRequest {
+  return { tenantId: "", participantId: "" };
+}
+
+export const PurgeParticipantRequest: MessageFns<PurgeParticipantRequest> = {
+  encode(message: PurgeParticipantRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.participantId !== "") {
+      writer.uint32(18).string(message.participantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgeParticipantRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgeParticipantRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.participantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PurgeParticipantRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      participantId: isSet(object.participantId)
+        ? globalThis.String(object.participantId)
+        : isSet(object.participant_id)
+        ? globalThis.String(object.participant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: PurgeParticipantRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.participantId !== "") {
+      obj.participantId = message.participantId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PurgeParticipantRequest>): PurgeParticipantRequest {
+    return PurgeParticipantRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PurgeParticipantRequest>): PurgeParticipantRequest {
+    const message = createBasePurgeParticipantRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.participantId = object.participantId ?? "";
+    return message;
+  },
+};
+
+function createBasePurgeParticipantResponse(): PurgeParticipantResponse {
+  return { meetingsAffected: 0, segmentsDeleted: 0, alertsDeleted: 0 };
+}
+
+export const PurgeParticipantResponse: MessageFns<PurgeParticipantResponse> = {
+  encode(message: PurgeParticipantResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.meetingsAffected !== 0) {
+      writer.uint32(8).uint32(message.meetingsAffected);
+    }
+    if (message.segmentsDeleted !== 0) {
+      writer.uint32(16).uint32(message.segmentsDeleted);
+    }
+    if (message.alertsDeleted !== 0) {
+      writer.uint32(24).uint32(message.alertsDeleted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgeParticipantResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgeParticipantResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.meetingsAffected = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.segmentsDeleted = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.alertsDeleted = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PurgeParticipantResponse {
+    return {
+      meetingsAffected: isSet(object.meetingsAffected)
+        ? globalThis.Number(object.meetingsAffected)
+        : isSet(object.meetings_affected)
+        ? globalThis.Number(object.meetings_affected)
+        : 0,
+      segmentsDeleted: isSet(object.segmentsDeleted)
+        ? globalThis.Number(object.segmentsDeleted)
+        : isSet(object.segments_deleted)
+        ? globalThis.Number(object.segments_deleted)
+        : 0,
+      alertsDeleted: isSet(object.alertsDeleted)
+        ? globalThis.Number(object.alertsDeleted)
+        : isSet(object.alerts_deleted)
+        ? globalThis.Number(object.alerts_deleted)
+        : 0,
+    };
+  },
+
+  toJSON(message: PurgeParticipantResponse): unknown {
+    const obj: any = {};
+    if (message.meetingsAffected !== 0) {
+      obj.meetingsAffected = Math.round(message.meetingsAffected);
+    }
+    if (message.segmentsDeleted !== 0) {
+      obj.segmentsDeleted = Math.round(message.segmentsDeleted);
+    }
+    if (message.alertsDeleted !== 0) {
+      obj.alertsDeleted = Math.round(message.alertsDeleted);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PurgeParticipantResponse>): PurgeParticipantResponse {
+    return PurgeParticipantResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PurgeParticipantResponse>): PurgeParticipantResponse {
+    const message = createBasePurgeParticipantResponse();
+    message.meetingsAffected = object.meetingsAffected ?? 0;
+    message.segmentsDeleted = object.segmentsDeleted ?? 0;
+    message.alertsDeleted = object.alertsDeleted ?? 0;
+    return message;
+  },
+};
+
 /** Persistence of meetings, segments, alerts and reports, and authorized reads. */
 export type StorageServiceService = typeof StorageServiceService;
 export const StorageServiceService = {
@@ -1357,6 +2860,260 @@ export const StorageServiceClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
+/**
+ * Maintenance of stored meetings across tenants, for lifecycle only (retention, audio-key
+ * deadline, tenant and user erasure). A separate service so the read API's implementers are
+ * unaffected; every RPC is service-only (no end user) and authorized per RPC like the rest.
+ * Tenant enumeration goes through the `tenants` registry (docs/adr/0012-retention.md); every
+ * other RPC runs in one tenant's row-level-security scope.
+ */
+export type StorageMaintenanceServiceService = typeof StorageMaintenanceServiceService;
+export const StorageMaintenanceServiceService = {
+  /** Tenants that ever stored a meeting, in id order (keyset pagination). */
+  listTenants: {
+    path: "/confide.storage.v1.StorageMaintenanceService/ListTenants" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListTenantsRequest): Buffer => Buffer.from(ListTenantsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListTenantsRequest => ListTenantsRequest.decode(value),
+    responseSerialize: (value: ListTenantsResponse): Buffer => Buffer.from(ListTenantsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListTenantsResponse => ListTenantsResponse.decode(value),
+  },
+  /** The tenant's meetings that ended at or before `ended_before_unix_ms`, oldest first. */
+  listExpiredMeetings: {
+    path: "/confide.storage.v1.StorageMaintenanceService/ListExpiredMeetings" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListExpiredMeetingsRequest): Buffer =>
+      Buffer.from(ListExpiredMeetingsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListExpiredMeetingsRequest => ListExpiredMeetingsRequest.decode(value),
+    responseSerialize: (value: ListExpiredMeetingsResponse): Buffer =>
+      Buffer.from(ListExpiredMeetingsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListExpiredMeetingsResponse => ListExpiredMeetingsResponse.decode(value),
+  },
+  /** Meetings whose audio key is still active although they ended at or before the cutoff. */
+  listAudioKeysDue: {
+    path: "/confide.storage.v1.StorageMaintenanceService/ListAudioKeysDue" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAudioKeysDueRequest): Buffer =>
+      Buffer.from(ListAudioKeysDueRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAudioKeysDueRequest => ListAudioKeysDueRequest.decode(value),
+    responseSerialize: (value: ListAudioKeysDueResponse): Buffer =>
+      Buffer.from(ListAudioKeysDueResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAudioKeysDueResponse => ListAudioKeysDueResponse.decode(value),
+  },
+  /** Flags a meeting archived (content stays encrypted; normal reads no longer see it). Idempotent. */
+  archiveMeeting: {
+    path: "/confide.storage.v1.StorageMaintenanceService/ArchiveMeeting" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ArchiveMeetingRequest): Buffer =>
+      Buffer.from(ArchiveMeetingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ArchiveMeetingRequest => ArchiveMeetingRequest.decode(value),
+    responseSerialize: (value: ArchiveMeetingResponse): Buffer =>
+      Buffer.from(ArchiveMeetingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ArchiveMeetingResponse => ArchiveMeetingResponse.decode(value),
+  },
+  /** Clears the archive flag (restore on request). Idempotent. */
+  restoreMeeting: {
+    path: "/confide.storage.v1.StorageMaintenanceService/RestoreMeeting" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RestoreMeetingRequest): Buffer =>
+      Buffer.from(RestoreMeetingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RestoreMeetingRequest => RestoreMeetingRequest.decode(value),
+    responseSerialize: (value: RestoreMeetingResponse): Buffer =>
+      Buffer.from(RestoreMeetingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RestoreMeetingResponse => RestoreMeetingResponse.decode(value),
+  },
+  /**
+   * Deletes every stored row of the tenant (meetings, segments, alerts, reports, data keys),
+   * keeps per-meeting tombstones and records a tenant tombstone. Idempotent.
+   */
+  purgeTenant: {
+    path: "/confide.storage.v1.StorageMaintenanceService/PurgeTenant" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PurgeTenantRequest): Buffer => Buffer.from(PurgeTenantRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PurgeTenantRequest => PurgeTenantRequest.decode(value),
+    responseSerialize: (value: PurgeTenantResponse): Buffer => Buffer.from(PurgeTenantResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PurgeTenantResponse => PurgeTenantResponse.decode(value),
+  },
+  /**
+   * Deletes the segments spoken on a participant's track (track_id = participant id) and the
+   * alerts raised on them, in every meeting of the tenant. Idempotent.
+   */
+  purgeParticipant: {
+    path: "/confide.storage.v1.StorageMaintenanceService/PurgeParticipant" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PurgeParticipantRequest): Buffer =>
+      Buffer.from(PurgeParticipantRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PurgeParticipantRequest => PurgeParticipantRequest.decode(value),
+    responseSerialize: (value: PurgeParticipantResponse): Buffer =>
+      Buffer.from(PurgeParticipantResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PurgeParticipantResponse => PurgeParticipantResponse.decode(value),
+  },
+} as const;
+
+export interface StorageMaintenanceServiceServer extends UntypedServiceImplementation {
+  /** Tenants that ever stored a meeting, in id order (keyset pagination). */
+  listTenants: handleUnaryCall<ListTenantsRequest, ListTenantsResponse>;
+  /** The tenant's meetings that ended at or before `ended_before_unix_ms`, oldest first. */
+  listExpiredMeetings: handleUnaryCall<ListExpiredMeetingsRequest, ListExpiredMeetingsResponse>;
+  /** Meetings whose audio key is still active although they ended at or before the cutoff. */
+  listAudioKeysDue: handleUnaryCall<ListAudioKeysDueRequest, ListAudioKeysDueResponse>;
+  /** Flags a meeting archived (content stays encrypted; normal reads no longer see it). Idempotent. */
+  archiveMeeting: handleUnaryCall<ArchiveMeetingRequest, ArchiveMeetingResponse>;
+  /** Clears the archive flag (restore on request). Idempotent. */
+  restoreMeeting: handleUnaryCall<RestoreMeetingRequest, RestoreMeetingResponse>;
+  /**
+   * Deletes every stored row of the tenant (meetings, segments, alerts, reports, data keys),
+   * keeps per-meeting tombstones and records a tenant tombstone. Idempotent.
+   */
+  purgeTenant: handleUnaryCall<PurgeTenantRequest, PurgeTenantResponse>;
+  /**
+   * Deletes the segments spoken on a participant's track (track_id = participant id) and the
+   * alerts raised on them, in every meeting of the tenant. Idempotent.
+   */
+  purgeParticipant: handleUnaryCall<PurgeParticipantRequest, PurgeParticipantResponse>;
+}
+
+export interface StorageMaintenanceServiceClient extends Client {
+  /** Tenants that ever stored a meeting, in id order (keyset pagination). */
+  listTenants(
+    request: ListTenantsRequest,
+    callback: (error: ServiceError | null, response: ListTenantsResponse) => void,
+  ): ClientUnaryCall;
+  listTenants(
+    request: ListTenantsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTenantsResponse) => void,
+  ): ClientUnaryCall;
+  listTenants(
+    request: ListTenantsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTenantsResponse) => void,
+  ): ClientUnaryCall;
+  /** The tenant's meetings that ended at or before `ended_before_unix_ms`, oldest first. */
+  listExpiredMeetings(
+    request: ListExpiredMeetingsRequest,
+    callback: (error: ServiceError | null, response: ListExpiredMeetingsResponse) => void,
+  ): ClientUnaryCall;
+  listExpiredMeetings(
+    request: ListExpiredMeetingsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListExpiredMeetingsResponse) => void,
+  ): ClientUnaryCall;
+  listExpiredMeetings(
+    request: ListExpiredMeetingsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListExpiredMeetingsResponse) => void,
+  ): ClientUnaryCall;
+  /** Meetings whose audio key is still active although they ended at or before the cutoff. */
+  listAudioKeysDue(
+    request: ListAudioKeysDueRequest,
+    callback: (error: ServiceError | null, response: ListAudioKeysDueResponse) => void,
+  ): ClientUnaryCall;
+  listAudioKeysDue(
+    request: ListAudioKeysDueRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAudioKeysDueResponse) => void,
+  ): ClientUnaryCall;
+  listAudioKeysDue(
+    request: ListAudioKeysDueRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAudioKeysDueResponse) => void,
+  ): ClientUnaryCall;
+  /** Flags a meeting archived (content stays encrypted; normal reads no longer see it). Idempotent. */
+  archiveMeeting(
+    request: ArchiveMeetingRequest,
+    callback: (error: ServiceError | null, response: ArchiveMeetingResponse) => void,
+  ): ClientUnaryCall;
+  archiveMeeting(
+    request: ArchiveMeetingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ArchiveMeetingResponse) => void,
+  ): ClientUnaryCall;
+  archiveMeeting(
+    request: ArchiveMeetingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ArchiveMeetingResponse) => void,
+  ): ClientUnaryCall;
+  /** Clears the archive flag (restore on request). Idempotent. */
+  restoreMeeting(
+    request: RestoreMeetingRequest,
+    callback: (error: ServiceError | null, response: RestoreMeetingResponse) => void,
+  ): ClientUnaryCall;
+  restoreMeeting(
+    request: RestoreMeetingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RestoreMeetingResponse) => void,
+  ): ClientUnaryCall;
+  restoreMeeting(
+    request: RestoreMeetingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RestoreMeetingResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Deletes every stored row of the tenant (meetings, segments, alerts, reports, data keys),
+   * keeps per-meeting tombstones and records a tenant tombstone. Idempotent.
+   */
+  purgeTenant(
+    request: PurgeTenantRequest,
+    callback: (error: ServiceError | null, response: PurgeTenantResponse) => void,
+  ): ClientUnaryCall;
+  purgeTenant(
+    request: PurgeTenantRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PurgeTenantResponse) => void,
+  ): ClientUnaryCall;
+  purgeTenant(
+    request: PurgeTenantRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PurgeTenantResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Deletes the segments spoken on a participant's track (track_id = participant id) and the
+   * alerts raised on them, in every meeting of the tenant. Idempotent.
+   */
+  purgeParticipant(
+    request: PurgeParticipantRequest,
+    callback: (error: ServiceError | null, response: PurgeParticipantResponse) => void,
+  ): ClientUnaryCall;
+  purgeParticipant(
+    request: PurgeParticipantRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PurgeParticipantResponse) => void,
+  ): ClientUnaryCall;
+  purgeParticipant(
+    request: PurgeParticipantRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PurgeParticipantResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const StorageMaintenanceServiceClient = makeGenericClientConstructor(
+  StorageMaintenanceServiceService,
+  "confide.storage.v1.StorageMaintenanceService",
+) as unknown as {
+  new (
+    address: string,
+    credentials: ChannelCredentials,
+    options?: Partial<ClientOptions>,
+  ): StorageMaintenanceServiceClient;
+  service: typeof StorageMaintenanceServiceService;
+  serviceName: string;
+};
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 export type DeepPartial<T> = T extends Builtin ? T
@@ -1365,6 +3122,17 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string } ? { [K in keyof Omit<T, "$case">]?: DeepPartial<T[K]> } & { $case: T["$case"] }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
