@@ -3,3 +3,4 @@ export * from './oidc.verifier';
 export * from './dev.issuer';
 export * from './subject.assertion';
 export * from './rpc.authorization';
+export * from './service.identity';

@@ -5,3 +5,7 @@ export * from './kms.port';
 export * from './local.kms';
 export * from './vault-transit.kms';
 export * from './wrapped-key-store.port';
+export * from './kms.config';
+export * from './kms-health.monitor';
+export * from './kms-outage.event-bus';
+export * from './service-keys';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, unwatchFile, watch, watchFile, type FSWatcher, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
@@ -12,6 +12,7 @@ export const DECISION_ENTRYPOINT = 'confide/authz/decision';
 /** Reason of the decision returned when the policy could not be evaluated. */
 export const EVALUATION_ERROR_REASON = 'policy-evaluation-error';
 const DEFAULT_RELOAD_DEBOUNCE_MS = 250;
+const DEFAULT_POLL_INTERVAL_MS = 2000;
 
 /** Anything that decides: the WASM evaluator, or a fake in tests of callers. */
 export interface PolicyDecider {
@@ -37,6 +38,12 @@ export interface PolicyEvaluatorOptions {
   /** Reload when the file changes (default true). */
   watch?: boolean;
   reloadDebounceMs?: number;
+  /**
+   * With `watch`, also poll the file's status (following symlinks) every this many ms; 0
+   * disables. Catches what directory events miss: a Kubernetes ConfigMap update swaps the
+   * `..data` symlink, so the event names `..data`, never the file. Default 2000.
+   */
+  pollIntervalMs?: number;
   /** Called after each reload attempt (tests, metrics). */
   onReload?: (outcome: ReloadOutcome) => void;
 }
@@ -92,6 +99,7 @@ async function loadFrom(path: string): Promise<Loaded> {
 export class PolicyEvaluator implements PolicyDecider {
   private current: Loaded;
   private watcher: FSWatcher | undefined;
+  private polling: ((curr: Stats, prev: Stats) => void) | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
   private closed = false;
@@ -145,6 +153,8 @@ export class PolicyEvaluator implements PolicyDecider {
     if (this.debounce) clearTimeout(this.debounce);
     this.watcher?.close();
     this.watcher = undefined;
+    if (this.polling) unwatchFile(this.path, this.polling);
+    this.polling = undefined;
   }
 
   private async doReload(): Promise<void> {
@@ -166,17 +176,34 @@ export class PolicyEvaluator implements PolicyDecider {
     }
   }
 
-  /** Watches the directory (survives atomic rename-replace of the file), filtered by file name. */
+  /** A reload after the debounce (several events of one replacement make one reload). */
+  private scheduleReload(): void {
+    if (this.closed) return;
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => void this.reload(), this.opts.reloadDebounceMs ?? DEFAULT_RELOAD_DEBOUNCE_MS);
+    this.debounce.unref();
+  }
+
+  /**
+   * Watches the directory (survives atomic rename-replace of the file), filtered by file
+   * name, and polls the file's status (symlink swaps, filesystems without events). A reload
+   * of unchanged bytes changes nothing, so both firing for one change is harmless.
+   */
   private startWatching(): void {
     const file = basename(this.path);
     this.watcher = watch(dirname(this.path), { persistent: false }, (_event, name) => {
       if (name !== null && name !== file) return;
-      if (this.debounce) clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => void this.reload(), this.opts.reloadDebounceMs ?? DEFAULT_RELOAD_DEBOUNCE_MS);
-      this.debounce.unref();
+      this.scheduleReload();
     });
     this.watcher.on('error', (err) => {
-      this.opts.logger.warn({ err: err.name }, 'authorization policy watcher failed; reloads stopped');
+      this.opts.logger.warn({ err: err.name }, 'authorization policy watcher failed; polling continues');
     });
+    const interval = this.opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    if (interval > 0) {
+      this.polling = (curr, prev) => {
+        if (curr.mtimeMs !== prev.mtimeMs || curr.size !== prev.size || curr.ino !== prev.ino || curr.dev !== prev.dev) this.scheduleReload();
+      };
+      watchFile(this.path, { interval, persistent: false }, this.polling);
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -153,6 +153,48 @@ describe('PolicyEvaluator reload', () => {
     expect(ev.evaluate(adminRead)).toEqual({ allow: true, reasons: ['role:admin'], obligations: ['audit'] });
     const reloaded = lines.find((l) => l.msg === 'authorization policy reloaded');
     expect(reloaded).toMatchObject({ policyVersion: outcome.version, previousVersion: before });
+  });
+
+  it('reloads when a Kubernetes-style ..data symlink swap replaces the file (polling)', async () => {
+    // ConfigMap volume layout: policy.wasm -> ..data/policy.wasm, ..data -> a versioned dir.
+    const mount = path.join(dir, 'mount');
+    mkdirSync(path.join(mount, 'v1'), { recursive: true });
+    copyFileSync(BUNDLE, path.join(mount, 'v1', 'policy.wasm'));
+    symlinkSync('v1', path.join(mount, '..data'));
+    symlinkSync(path.join('..data', 'policy.wasm'), path.join(mount, 'policy.wasm'));
+    evaluator = await PolicyEvaluator.load({
+      logger: captureLogger().logger,
+      path: path.join(mount, 'policy.wasm'),
+      reloadDebounceMs: 20,
+      pollIntervalMs: 50,
+      onReload: (o) => {
+        outcomes.push(o);
+        for (const w of waiters) w(o);
+      },
+    });
+    const before = evaluator.version;
+    mkdirSync(path.join(mount, 'v2'));
+    writeFileSync(path.join(mount, 'v2', 'policy.wasm'), withCustomSection(readFileSync(BUNDLE), 'v2'));
+    symlinkSync('v2', path.join(mount, '..data_tmp'));
+    renameSync(path.join(mount, '..data_tmp'), path.join(mount, '..data'));
+    const outcome = await nextOutcome((o) => o.ok && o.changed);
+    expect(outcome.version).not.toBe(before);
+    expect(evaluator.version).toBe(outcome.version);
+    expect(evaluator.evaluate(adminRead).allow).toBe(true);
+  });
+
+  it('stops watching and polling when closed', async () => {
+    const ev = await PolicyEvaluator.load({
+      logger: captureLogger().logger,
+      path: file,
+      reloadDebounceMs: 10,
+      pollIntervalMs: 20,
+      onReload: (o) => outcomes.push(o),
+    });
+    ev.close();
+    writeFileSync(file, withCustomSection(readFileSync(BUNDLE), 'after-close'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(outcomes).toEqual([]);
   });
 
   it('keeps the previous policy when the new file is corrupt', async () => {
