@@ -1,4 +1,4 @@
-import { zBool, zCsv, zListenAddress } from '@confide/platform';
+import { kmsEnvShape, refineTlsEnv, serviceIdentityEnvShape, tlsEnvShape, zBool, zCsv, zTlsListenAddress } from '@confide/platform';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -11,11 +11,26 @@ const zPostgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres
  */
 export const storageConfigSchema = z.object({
   /** gRPC listener when running alone (microservices mode). */
-  GRPC_ADDR: zListenAddress.default('127.0.0.1:50055'),
+  GRPC_ADDR: zTlsListenAddress.default('127.0.0.1:50055'),
+  /**
+   * TLS_CERT_FILE / TLS_KEY_FILE: serve TLS 1.3 only (any address; without them loopback only) and
+   * present the certificate to peers; TLS_CA_FILE: require and verify peers' certificates (mTLS).
+   * See docs/adr/0008-tls.md and `pnpm certs:dev`.
+   */
+  ...tlsEnvShape,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Event bus adapter; "in-process" only makes sense for a standalone smoke run. */
   EVENT_BUS: z.enum(['kafka', 'in-process']).default('kafka'),
   KAFKA_BROKERS: zCsv.optional(),
+  /** KMS (KMS, VAULT_*, KMS_*): see packages/platform/README.md. Storage hosts the key registry itself. */
+  ...kmsEnvShape,
+  /**
+   * Callers' identities (SUBJECT_ASSERTION_TRUSTED_KEYS: `gateway=<pem>,lifecycle=<pem>`) and the
+   * policy bundle (POLICY_WASM_PATH): every RPC is authorized (docs/adr/0009-identity.md).
+   */
+  ...serviceIdentityEnvShape,
+  // Optional here (the all-in-one composition generates its trust in memory); main.ts requires it.
+  SUBJECT_ASSERTION_TRUSTED_KEYS: serviceIdentityEnvShape.SUBJECT_ASSERTION_TRUSTED_KEYS.optional(),
   /**
    * External PostgreSQL (postgres://...) as the application role: not superuser, no
    * BYPASSRLS, not the owner of the tables (row-level security applies to it).
@@ -34,7 +49,9 @@ export const storageConfigSchema = z.object({
   STATE_DIR: z.string().min(1).optional(),
   /** Port of the embedded PostgreSQL on 127.0.0.1; 0 = a free port. */
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(0).max(65535).default(0),
-}).superRefine((config, ctx) => {
+})
+  .superRefine(refineTlsEnv({ listenAddressVariables: ['GRPC_ADDR'] }))
+  .superRefine((config, ctx) => {
   if (config.MIGRATION_DATABASE_URL !== undefined && config.DATABASE_URL === undefined) {
     ctx.addIssue({ code: 'custom', path: ['MIGRATION_DATABASE_URL'], message: 'needs DATABASE_URL (the embedded database has its own migration role)' });
   }

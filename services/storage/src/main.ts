@@ -1,19 +1,26 @@
 /**
  * Microservices mode: the storage service alone in its own process.
  * loadConfig -> logger -> telemetry -> event bus (Kafka) -> database (DATABASE_URL +
- * MIGRATION_DATABASE_URL, or the embedded PostgreSQL) -> module -> gRPC server.
+ * MIGRATION_DATABASE_URL, or the embedded PostgreSQL) -> keys (KMS + its own key registry in
+ * PostgreSQL; every bus payload and content column encrypted) -> module -> gRPC server.
  */
 import {
   ConfigError,
   GrpcServer,
+  KMS_DEFAULTS,
   createEventBusFromConfig,
+  createServiceKeys,
   createLogger,
+  loadServiceAuthorization,
   errorSummary,
   loadConfig,
+  loadTlsSettings,
   onShutdown,
   runServiceModules,
   startTelemetry,
 } from '@confide/platform';
+import { PostgresDataKeyRepository } from './adapters/postgres/data-key.repository';
+import { createStorageDataSource } from './adapters/postgres/data-source';
 import { resolveStorageDatabase } from './adapters/postgres/database.resolver';
 import { storageConfigSchema } from './config';
 import { createStorageModule } from './storage.module';
@@ -21,39 +28,81 @@ import { createStorageModule } from './storage.module';
 async function main(): Promise<void> {
   const config = loadConfig(storageConfigSchema);
   const logger = createLogger({ service: 'storage', level: config.LOG_LEVEL });
+  // TLS 1.3 for the listener and the clients when TLS_CERT_FILE/TLS_KEY_FILE are set (read once; ConfigError otherwise).
+  const tls = loadTlsSettings(config);
   const telemetry = await startTelemetry({ serviceName: 'storage' });
-  const bus = await createEventBusFromConfig(config, logger, 'confide-storage');
+  const rawBus = await createEventBusFromConfig(config, logger, 'confide-storage');
   let database: Awaited<ReturnType<typeof resolveStorageDatabase>>;
   try {
     database = await resolveStorageDatabase(config, logger);
   } catch (err) {
-    await bus.close();
+    await rawBus.close();
     throw err;
   }
   logger.info({ database: database.kind }, 'storage database ready');
+  // The DataSource is created here (initialized by the module's start) so that the process's one
+  // keyring can sit on storage's own key registry (data_keys), shared by the bus and the content
+  // columns: storage needs no gRPC call to itself for keys (docs/adr/0010-key-hierarchy.md).
+  const dataSource = createStorageDataSource({ databaseUrl: database.url, poolSize: config.DATABASE_POOL_SIZE });
+  let keys: Awaited<ReturnType<typeof createServiceKeys>>;
+  try {
+    keys = await createServiceKeys(config, logger, { registry: new PostgresDataKeyRepository(dataSource) });
+  } catch (err) {
+    await rawBus.close();
+    await database.stop();
+    throw err;
+  }
+  const bus = keys.protect(rawBus);
+  let authz: Awaited<ReturnType<typeof loadServiceAuthorization>>;
+  try {
+    authz = await loadServiceAuthorization({ ...config, SUBJECT_ASSERTION_TRUSTED_KEYS: requireTrustedKeys(config.SUBJECT_ASSERTION_TRUSTED_KEYS) }, { service: 'storage', logger });
+  } catch (err) {
+    await bus.close();
+    keys.close();
+    await database.stop();
+    throw err;
+  }
   const module = createStorageModule({
+    authorization: authz.rpc,
     logger,
     bus,
+    dataSource,
     databaseUrl: database.url,
     migrationDatabaseUrl: database.migrationUrl,
-    poolSize: config.DATABASE_POOL_SIZE,
     migrate: config.DATABASE_MIGRATE,
+    // kms too: KeyRegistryService.RotateTenantKey rewraps with it (storage.keys.ts).
+    keys: { keyring: keys.keyring, kms: keys.kms },
   });
-  const server = new GrpcServer({ address: config.GRPC_ADDR, logger });
+  const server = new GrpcServer({ address: config.GRPC_ADDR, logger, tls });
+  const release = async (): Promise<void> => {
+    authz.close();
+    await bus.close();
+    keys.close();
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await database.stop();
+  };
   let running: Awaited<ReturnType<typeof runServiceModules>>;
   try {
     running = await runServiceModules({ modules: [module], server, logger, telemetry });
   } catch (err) {
-    await bus.close();
-    await database.stop();
+    await release();
     throw err;
   }
-  logger.info({ port: running.port, eventBus: config.EVENT_BUS }, 'storage service listening');
+  await keys.reportHealth(server, module.grpcServices.map((s) => s.name));
+  logger.info({ port: running.port, eventBus: config.EVENT_BUS, kms: config.KMS ?? KMS_DEFAULTS.KMS }, 'storage service listening');
   onShutdown(logger, async () => {
+    keys.health.stop();
     await running.stop();
-    await bus.close();
-    await database.stop();
+    await release();
   });
+}
+
+/** The callers this service trusts: required in its own process (a service that trusts no one refuses every call). */
+function requireTrustedKeys(value: string | undefined): string {
+  if (value === undefined) {
+    throw new ConfigError([{ variable: 'SUBJECT_ASSERTION_TRUSTED_KEYS', problem: 'is required (<service>=<public key PEM file>,...)' }]);
+  }
+  return value;
 }
 
 main().catch((err: unknown) => {

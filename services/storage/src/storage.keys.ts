@@ -3,13 +3,14 @@ import type { DataSource } from 'typeorm';
 import { keyRegistryGrpcService } from './adapters/grpc/key-registry.grpc';
 import { bindContentKeys, type ContentKeySource } from './adapters/postgres/content.codec';
 import { PostgresDataKeyRepository } from './adapters/postgres/data-key.repository';
+import { RotateTenantKey } from './use-cases/rotate-tenant-key.use-case';
 
 /**
  * Keys for the storage module (docs/adr/0010-key-hierarchy.md). Give `keyring` to share the
  * process's meeting keys with the bus's PayloadProtector (all-in-one: one KMS call per meeting
  * key for the whole process), or `kms` for storage's own keyring over its `data_keys` table.
  */
-export type StorageKeysDeps = { keyring: ContentKeySource } | { kms: Kms };
+export type StorageKeysDeps = { keyring: ContentKeySource; kms?: Kms } | { kms: Kms };
 
 export interface StorageKeys {
   /** KeyRegistryService, hosted by storage. */
@@ -25,7 +26,8 @@ export function storageKeys(dataSource: DataSource, logger: Logger, deps: Storag
   const source: ContentKeySource | undefined =
     deps === undefined ? undefined : 'keyring' in deps ? deps.keyring : new MeetingKeyring({ kms: deps.kms, registry });
   return {
-    grpcService: keyRegistryGrpcService({ logger, keys: registry }),
+    // Tenant-key rotation needs the KMS itself (all-in-one passes it next to the shared keyring).
+    grpcService: keyRegistryGrpcService({ logger, keys: registry, rotation: deps?.kms ? new RotateTenantKey({ kms: deps.kms, keys: registry, logger }) : undefined }),
     registry,
     bind() {
       if (!source) {

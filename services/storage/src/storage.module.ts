@@ -1,7 +1,18 @@
-import { systemClock, type Clock, type EventBus, type Logger, type ServiceModule, type Subscription } from '@confide/platform';
+import {
+  systemClock,
+  type Clock,
+  type EventBus,
+  type Logger,
+  type RpcAuthorizationDeps,
+  type ServiceModule,
+  type Subscription,
+} from '@confide/platform';
 import type { DataSource } from 'typeorm';
 import { subscribeStorageConsumer, type StorageConsumerOptions } from './adapters/events/storage.consumer';
 import { storageGrpcService } from './adapters/grpc/storage.grpc';
+import { storageMaintenanceGrpcService } from './adapters/grpc/storage-maintenance.grpc';
+import { PostgresMeetingMaintenanceRepository } from './adapters/postgres/meeting-maintenance.repository';
+import { MaintainMeetings } from './use-cases/maintain-meetings.use-case';
 import { createStorageDataSource, migrateStorage } from './adapters/postgres/data-source';
 import { registeredMigrationUrl } from './adapters/postgres/migration-url.registry';
 import { PostgresMeetingQueryRepository } from './adapters/postgres/meeting-query.repository';
@@ -42,12 +53,19 @@ export interface StorageModuleDeps {
   consumer?: StorageConsumerOptions;
   /** Content encryption keys (storage.keys.ts); without them content is stored unencrypted (tests only). */
   keys?: StorageKeysDeps;
+  /**
+   * Authorization of StorageService callers (ADR 0009: subject assertion + policy per RPC),
+   * from the composition: all-in-one passes its generated service trust, microservices mode
+   * `loadServiceAuthorization(config, { service: 'storage', logger }).rpc`. Without it every
+   * StorageService RPC is refused (fail closed).
+   */
+  authorization?: RpcAuthorizationDeps;
 }
 
 /**
  * The storage service as a module: consumes confide.meeting.v1, confide.transcript.v1,
  * confide.insight.v1 and confide.lifecycle.v1 (group "storage") into PostgreSQL and serves
- * StorageService. start() = initialize the DataSource, migrate, subscribe.
+ * StorageService, KeyRegistryService and StorageMaintenanceService (lifecycle only). start() = initialize the DataSource, migrate, subscribe.
  */
 export function createStorageModule(deps: StorageModuleDeps): ServiceModule {
   if (!deps.dataSource && !deps.databaseUrl) throw new Error('createStorageModule needs a dataSource or a databaseUrl');
@@ -64,11 +82,17 @@ export function createStorageModule(deps: StorageModuleDeps): ServiceModule {
   const insights = new RecordInsight({ store, logger });
   let subscription: Subscription | undefined;
   const keys = storageKeys(dataSource, logger, deps.keys);
+  // Retention, archive and tenant/participant purges for lifecycle (docs/adr/0012-retention.md).
+  const maintenance = new MaintainMeetings({ store: new PostgresMeetingMaintenanceRepository(dataSource), clock, logger });
   let unbindKeys: (() => void) | undefined;
 
   return {
     name: 'storage',
-    grpcServices: [storageGrpcService({ logger, queries, purgeMeeting }), keys.grpcService],
+    grpcServices: [
+      storageGrpcService({ logger, queries, purgeMeeting, ...(deps.authorization ? { authorization: deps.authorization } : {}) }),
+      keys.grpcService,
+      storageMaintenanceGrpcService({ logger, maintenance, ...(deps.authorization ? { authorization: deps.authorization } : {}) }),
+    ],
     async start() {
       if (subscription !== undefined) return;
       if (!dataSource.isInitialized) await dataSource.initialize();

@@ -45,15 +45,16 @@ async function count(table: string, tenantId: string, meetingId: string): Promis
 
 describe('migrations', () => {
   it('creates every table once and applies nothing on a second run', async () => {
-    expect(appliedAtStart).toEqual(['InitialSchema1732262400000', 'RowLevelSecurity1732348800000', 'DataKeys1732435200000']);
+    expect(appliedAtStart).toEqual(['InitialSchema1732262400000', 'RowLevelSecurity1732348800000', 'DataKeys1732435200000', 'Retention1764892800000']);
     const tables: Array<{ table_name: string }> = await owner.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['alerts', 'data_keys', 'erased_meetings', 'meetings', 'reports', 'segments', STORAGE_MIGRATIONS_TABLE]);
+    // `tenants` (ids only, no tenant_id column) is the registry the retention sweep walks (docs/adr/0012-retention.md).
+    expect(tables.map((t) => t.table_name)).toEqual(['alerts', 'data_keys', 'erased_meetings', 'erased_tenants', 'meetings', 'reports', 'segments', STORAGE_MIGRATIONS_TABLE, 'tenants']);
     const columns: Array<{ table_name: string }> = await owner.query(
       `SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY table_name`,
     );
-    expect(columns.map((c) => c.table_name)).toEqual(['alerts', 'data_keys', 'erased_meetings', 'meetings', 'reports', 'segments']);
+    expect(columns.map((c) => c.table_name)).toEqual(['alerts', 'data_keys', 'erased_meetings', 'erased_tenants', 'meetings', 'reports', 'segments']);
     expect(await migrateStorage(owner)).toEqual([]);
   });
 
@@ -69,7 +70,7 @@ describe('migrations', () => {
             AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
           ORDER BY c.relname`,
       );
-    expect(tables.map((t) => t.table_name)).toEqual(['alerts', 'data_keys', 'erased_meetings', 'meetings', 'reports', 'segments']);
+    expect(tables.map((t) => t.table_name)).toEqual(['alerts', 'data_keys', 'erased_meetings', 'erased_tenants', 'meetings', 'reports', 'segments']);
     for (const t of tables) {
       expect(t).toMatchObject({ rls: true, forced: true, policies: ['tenant_isolation'] });
       expect(t.qual).toContain(`current_setting('app.tenant_id'::text, true)`);

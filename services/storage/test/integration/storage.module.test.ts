@@ -14,12 +14,16 @@ import {
   Events,
   GrpcServer,
   InProcessEventBus,
+  PolicyEvaluator,
   Topics,
   callUnary,
   createGrpcClient,
   createLogger,
+  generateServiceTrust,
   runServiceModules,
+  subjectAssertionMetadata,
   type RunningServices,
+  type ServiceTrust,
 } from '@confide/platform';
 import { createStorageModule } from '../../src';
 import { DB_START_TIMEOUT_MS, startTestDatabase, type TestDatabase } from './support/embedded-db';
@@ -33,11 +37,16 @@ let bus: InProcessEventBus;
 let running: RunningServices;
 let client: StorageServiceClient;
 let events: EventPublisher;
+let evaluator: PolicyEvaluator;
+let trust: ServiceTrust;
 
 beforeAll(async () => {
   db = await startTestDatabase();
   bus = new InProcessEventBus({ logger });
+  evaluator = await PolicyEvaluator.load({ logger, watch: false });
+  trust = await generateServiceTrust(['gateway', 'lifecycle']);
   const module = createStorageModule({
+    authorization: { evaluator, verifier: trust.verifier, auditor: { record: async () => undefined } },
     logger,
     bus,
     databaseUrl: db.pg.url,
@@ -55,9 +64,21 @@ afterAll(async () => {
   await running?.stop();
   await bus?.close();
   await db?.dispose();
+  evaluator?.close();
 }, DB_START_TIMEOUT_MS);
 
-const call = <Res>(method: string, req: object): Promise<Res> => callUnary<object, Res>(client, method, req);
+/**
+ * Calls as the services do: reads by the gateway on behalf of an admin of the tenant the request
+ * names (so that tenant isolation below is storage's own: filters and row-level security), purges
+ * by lifecycle under its service identity.
+ */
+async function call<Res>(method: string, req: { tenantId: string } & Record<string, unknown>): Promise<Res> {
+  const assertion =
+    method === 'purgeMeeting'
+      ? await trust.signer('lifecycle').sign()
+      : await trust.signer('gateway').sign({ id: 'admin-1', tenant: req.tenantId, roles: ['admin'], kind: 'user', mfa: true });
+  return callUnary<object, Res>(client, method, req, { metadata: subjectAssertionMetadata(assertion) });
+}
 
 /** Retries `probe` until it stops throwing: the consumer applies events asynchronously. */
 async function eventually<T>(probe: () => Promise<T>): Promise<T> {
@@ -143,7 +164,7 @@ describe('StorageService over events', () => {
     await expectCode(call('getMeeting', { tenantId: 'tenant-b', meetingId }), grpc.status.NOT_FOUND);
     await expectCode(call('getTranscript', { tenantId: 'tenant-b', meetingId }), grpc.status.NOT_FOUND);
     await expectCode(call('getReport', { tenantId: 'tenant-b', meetingId }), grpc.status.NOT_FOUND);
-    await expectCode(call('getMeeting', { tenantId: '', meetingId }), grpc.status.INVALID_ARGUMENT);
+    await expectCode(call('getMeeting', { tenantId: '', meetingId }), grpc.status.PERMISSION_DENIED); // the policy refuses before validation
     await expectCode(call('listMeetings', { tenantId: TENANT, pageSize: 10, pageToken: 'not a token!' }), grpc.status.INVALID_ARGUMENT);
   });
 });

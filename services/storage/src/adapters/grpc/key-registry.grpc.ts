@@ -6,10 +6,15 @@ import {
   type GetDataKeyResponse,
   type GetOrCreateDataKeyRequest,
   type GetOrCreateDataKeyResponse,
+  type GetTenantKeyStatusRequest,
+  type GetTenantKeyStatusResponse,
   type KeyRegistryServiceServer,
+  type RotateTenantKeyRequest,
+  type RotateTenantKeyResponse,
 } from '@confide/contracts';
 import { AppError, fromPurpose, toStored, unaryHandler, type GrpcServiceRegistration, type KeyPurpose, type Logger } from '@confide/platform';
-import { requireMeetingRef } from '../../domain/identifiers';
+import { requireId, requireMeetingRef } from '../../domain/identifiers';
+import type { RotateTenantKey } from '../../use-cases/rotate-tenant-key.use-case';
 import type { PostgresDataKeyRepository } from '../postgres/data-key.repository';
 
 export const KEY_REGISTRY_SERVICE_NAME = 'confide.storage.v1.KeyRegistryService';
@@ -25,8 +30,13 @@ function refOf(req: { tenantId: string; meetingId: string; purpose: number }): {
  * confide.storage.v1.KeyRegistryService over the `data_keys` table: the wrapped meeting and
  * audio keys, first writer wins, destruction with a tombstone. Never sees a plaintext key.
  */
-export function keyRegistryGrpcService(deps: { logger: Logger; keys: PostgresDataKeyRepository }): GrpcServiceRegistration {
-  const { logger, keys } = deps;
+export function keyRegistryGrpcService(deps: {
+  logger: Logger;
+  keys: PostgresDataKeyRepository;
+  /** Tenant-key rotation; without it (no KMS in this process) RotateTenantKey is FAILED_PRECONDITION. */
+  rotation?: RotateTenantKey | undefined;
+}): GrpcServiceRegistration {
+  const { logger, keys, rotation } = deps;
   const implementation: KeyRegistryServiceServer = {
     getDataKey: unaryHandler<GetDataKeyRequest, GetDataKeyResponse>(logger, async (req) => {
       const { tenantId, meetingId, purpose } = refOf(req);
@@ -50,6 +60,21 @@ export function keyRegistryGrpcService(deps: { logger: Logger; keys: PostgresDat
       const destroyed = await keys.destroy(tenantId, meetingId, purpose);
       logger.info({ tenantId, meetingId, purpose, destroyed }, 'data key destroyed');
       return { destroyed };
+    }),
+    rotateTenantKey: unaryHandler<RotateTenantKeyRequest, RotateTenantKeyResponse>(logger, async (req) => {
+      const tenantId = requireId('tenant_id', req.tenantId);
+      if (!rotation) throw new AppError('failed-precondition', 'this storage instance has no KMS to rotate keys with');
+      await rotation.rotate(tenantId);
+      logger.info({ tenantId }, 'tenant key rotated; rewrap started');
+      return { rewrapStarted: true };
+    }),
+    getTenantKeyStatus: unaryHandler<GetTenantKeyStatusRequest, GetTenantKeyStatusResponse>(logger, async (req) => {
+      const tenantId = requireId('tenant_id', req.tenantId);
+      const counts = await keys.versionCounts(tenantId);
+      const versions = Object.entries(counts)
+        .map(([version, n]) => ({ keyVersion: Number(version), dataKeys: n }))
+        .sort((a, b) => a.keyVersion - b.keyVersion);
+      return { versions, rewrapRunning: rotation?.isRunning(tenantId) ?? false };
     }),
   };
   return { name: KEY_REGISTRY_SERVICE_NAME, definition: KeyRegistryServiceService, implementation };

@@ -17,9 +17,13 @@ import {
   type SegmentRow,
 } from './entities/storage.entities';
 
+/** Archived meetings (retention, docs/adr/0012-retention.md) are hidden from every normal read. */
+const NOT_ARCHIVED = 'm.archived_at_ms IS NULL';
+
 /**
  * Tenant-scoped reads (MeetingQueries). Every query runs in the tenant's context
- * (`withTenant`: row-level security) and still filters on tenant_id.
+ * (`withTenant`: row-level security) and still filters on tenant_id. Archived meetings and
+ * their content are not served (restored on request through StorageMaintenanceService).
  */
 export class PostgresMeetingQueryRepository implements MeetingQueries {
   private readonly db: TenantScopedDatabase;
@@ -30,7 +34,7 @@ export class PostgresMeetingQueryRepository implements MeetingQueries {
 
   async listMeetings(tenantId: string, limit: number, after?: MeetingCursor): Promise<Meeting[]> {
     const rows = await this.db.withTenant(tenantId, (m) => {
-      const qb = m.getRepository(MeetingEntity).createQueryBuilder('m').where('m.tenant_id = :tenantId', { tenantId });
+      const qb = m.getRepository(MeetingEntity).createQueryBuilder('m').where('m.tenant_id = :tenantId', { tenantId }).andWhere(NOT_ARCHIVED);
       if (after) {
         qb.andWhere('(m.started_at_ms, m.meeting_id) < (:afterStartedAtMs, :afterMeetingId)', {
           afterStartedAtMs: after.startedAtMs,
@@ -43,9 +47,7 @@ export class PostgresMeetingQueryRepository implements MeetingQueries {
   }
 
   async getMeeting(ref: MeetingRef): Promise<Meeting | undefined> {
-    const row = await this.db.withTenant(ref.tenantId, (m) =>
-      m.getRepository(MeetingEntity).findOneBy({ tenantId: ref.tenantId, meetingId: ref.meetingId }),
-    );
+    const row = await this.db.withTenant(ref.tenantId, (m) => visibleMeeting(m, ref).getOne());
     return row ? toMeeting(row) : undefined;
   }
 
@@ -70,8 +72,8 @@ export class PostgresMeetingQueryRepository implements MeetingQueries {
   }
 
   async getReport(ref: MeetingRef): Promise<Report | undefined> {
-    const row = await this.db.withTenant(ref.tenantId, (m) =>
-      m.getRepository(ReportEntity).findOneBy({ tenantId: ref.tenantId, meetingId: ref.meetingId }),
+    const row = await this.db.withTenant(ref.tenantId, async (m) =>
+      (await visibleMeeting(m, ref).getExists()) ? m.getRepository(ReportEntity).findOneBy({ tenantId: ref.tenantId, meetingId: ref.meetingId }) : null,
     );
     return row ? toReport(row) : undefined;
   }
@@ -79,10 +81,19 @@ export class PostgresMeetingQueryRepository implements MeetingQueries {
   /** `fn` in one snapshot with the meeting's existence; undefined when the tenant has no such meeting. */
   private withMeeting<T>(ref: MeetingRef, fn: (m: EntityManager) => Promise<T>): Promise<T | undefined> {
     return this.db.withTenant(ref.tenantId, async (m) => {
-      const exists = await m.getRepository(MeetingEntity).existsBy({ tenantId: ref.tenantId, meetingId: ref.meetingId });
+      const exists = await visibleMeeting(m, ref).getExists();
       return exists ? fn(m) : undefined;
     }, 'REPEATABLE READ');
   }
+}
+
+/** The meeting of `ref` unless it is archived. */
+function visibleMeeting(m: EntityManager, ref: MeetingRef) {
+  return m
+    .getRepository(MeetingEntity)
+    .createQueryBuilder('m')
+    .where('m.tenant_id = :tenantId AND m.meeting_id = :meetingId', { tenantId: ref.tenantId, meetingId: ref.meetingId })
+    .andWhere(NOT_ARCHIVED);
 }
 
 async function toMeeting(row: MeetingRow): Promise<Meeting> {
