@@ -1,43 +1,124 @@
 /**
  * Microservices mode: the lifecycle service alone in its own process.
- * loadConfig -> logger -> telemetry -> event bus (Kafka), storage client (STORAGE_GRPC_ADDR)
- * -> module (use cases) -> gRPC server.
+ * loadConfig -> logger -> telemetry -> keys (KMS + key registry at KEY_REGISTRY_GRPC_ADDR, default
+ * STORAGE_GRPC_ADDR) -> event bus (Kafka, every payload encrypted), storage client
+ * (STORAGE_GRPC_ADDR), identity (SUBJECT_ASSERTION_*) -> module with its PostgreSQL (DATABASE_URL:
+ * audit log, certificates, grants, erasure outbox) -> gRPC server.
  */
 import {
   ConfigError,
   GrpcServer,
+  KMS_DEFAULTS,
   createEventBusFromConfig,
+  createServiceKeys,
   createLogger,
   errorSummary,
+  grpcClientCredentials,
+  loadServiceAuthorization,
   loadConfig,
+  loadTlsSettings,
   onShutdown,
   runServiceModules,
   startTelemetry,
+  type DecisionAuditor,
+  type GrantStore,
 } from '@confide/platform';
 import { GrpcMeetingStore } from './adapters/storage-client/storage.grpc-client';
+import { GrpcStorageMaintenance } from './adapters/storage-client/storage-maintenance.grpc-client';
 import { lifecycleConfigSchema } from './config';
-import { createLifecycleModule } from './lifecycle.module';
+import { createLifecycleModule, type LifecycleModule } from './lifecycle.module';
 
 async function main(): Promise<void> {
   const config = loadConfig(lifecycleConfigSchema);
   const logger = createLogger({ service: 'lifecycle', level: config.LOG_LEVEL });
+  // TLS 1.3 for the listener and the clients when TLS_CERT_FILE/TLS_KEY_FILE are set (read once; ConfigError otherwise).
+  const tls = loadTlsSettings(config);
   const telemetry = await startTelemetry({ serviceName: 'lifecycle' });
-  const bus = await createEventBusFromConfig(config, logger, 'confide-lifecycle');
-  const storage = new GrpcMeetingStore(config.STORAGE_GRPC_ADDR, { deadlineMs: config.STORAGE_DEADLINE_MS });
-  const module = createLifecycleModule({ logger, bus, storage, onStop: () => storage.close() });
-  const server = new GrpcServer({ address: config.GRPC_ADDR, logger });
+  const keys = await createServiceKeys({ ...config, KEY_REGISTRY_GRPC_ADDR: config.KEY_REGISTRY_GRPC_ADDR ?? config.STORAGE_GRPC_ADDR }, logger, { tls });
+  const bus = keys.protect(
+    await createEventBusFromConfig(config, logger, 'confide-lifecycle').catch((err: unknown) => {
+      keys.close();
+      throw err;
+    }),
+  );
+  // The policy's audited decisions and staff grants come from this module's own persistence once
+  // it is built (forwarders: the module needs authz first).
+  let lifecycle: LifecycleModule | undefined = undefined;
+  const auditor: DecisionAuditor = { record: async (decision, input) => lifecycle?.decisionAuditor?.record(decision, input) };
+  const grants: GrantStore = { grantsFor: async (tenant) => (lifecycle?.grants ? lifecycle.grants.grantsFor(tenant) : []) };
+  let authz: Awaited<ReturnType<typeof loadServiceAuthorization>>;
+  try {
+    authz = await loadServiceAuthorization({ ...config, SUBJECT_ASSERTION_TRUSTED_KEYS: requireTrustedKeys(config.SUBJECT_ASSERTION_TRUSTED_KEYS) }, { service: 'lifecycle', logger, auditor, grants });
+    if (!authz.signer) {
+      authz.close();
+      throw new ConfigError([{ variable: 'SUBJECT_ASSERTION_KEY_FILE', problem: 'is required (lifecycle calls storage under its own identity)' }]);
+    }
+  } catch (err) {
+    await bus.close();
+    keys.close();
+    throw err;
+  }
+  const storage = new GrpcMeetingStore(config.STORAGE_GRPC_ADDR, {
+    deadlineMs: config.STORAGE_DEADLINE_MS,
+    signer: authz.signer,
+    credentials: grpcClientCredentials(config.STORAGE_GRPC_ADDR, tls),
+  });
+  const module = createLifecycleModule({
+    logger,
+    bus,
+    storage,
+    authorization: authz.rpc,
+    // Crypto-erasure through the key registry (storage), dropping this process's plaintext copies.
+    keys: keys.keyring,
+    persistence: {
+      databaseUrl: config.DATABASE_URL,
+      migrationDatabaseUrl: config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL,
+      migrate: config.DATABASE_MIGRATE,
+      poolSize: config.DATABASE_POOL_SIZE,
+      kms: keys.kms,
+      checkpointIntervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+      maxUnsigned: config.AUDIT_CHECKPOINT_MAX_UNSIGNED,
+      scheduler: {
+        maintenance: new GrpcStorageMaintenance(config.STORAGE_GRPC_ADDR, {
+          deadlineMs: config.STORAGE_DEADLINE_MS,
+          signer: authz.signer,
+          credentials: grpcClientCredentials(config.STORAGE_GRPC_ADDR, tls),
+        }),
+        intervalMs: config.LIFECYCLE_SCHEDULER_INTERVAL,
+        audioKeyMaxAgeMs: config.AUDIO_KEY_MAX_AGE,
+      },
+    },
+    onStop: () => {
+      storage.close();
+      authz.close();
+    },
+  });
+  lifecycle = module;
+  const server = new GrpcServer({ address: config.GRPC_ADDR, logger, tls });
   let running: Awaited<ReturnType<typeof runServiceModules>>;
   try {
     running = await runServiceModules({ modules: [module], server, logger, telemetry });
   } catch (err) {
     await bus.close();
+    keys.close();
     throw err;
   }
-  logger.info({ port: running.port, eventBus: config.EVENT_BUS }, 'lifecycle service listening');
+  await keys.reportHealth(server, module.grpcServices.map((s) => s.name));
+  logger.info({ port: running.port, eventBus: config.EVENT_BUS, kms: config.KMS ?? KMS_DEFAULTS.KMS }, 'lifecycle service listening');
   onShutdown(logger, async () => {
+    keys.health.stop();
     await running.stop();
     await bus.close();
+    keys.close();
   });
+}
+
+/** The callers this service trusts: required in its own process (a service that trusts no one refuses every call). */
+function requireTrustedKeys(value: string | undefined): string {
+  if (value === undefined) {
+    throw new ConfigError([{ variable: 'SUBJECT_ASSERTION_TRUSTED_KEYS', problem: 'is required (<service>=<public key PEM file>,...)' }]);
+  }
+  return value;
 }
 
 main().catch((err: unknown) => {

@@ -10,13 +10,17 @@ import {
   Events,
   GrpcServer,
   InProcessEventBus,
+  PolicyEvaluator,
   Topics,
   callUnary,
   createGrpcClient,
   createLogger,
   decodeEvent,
+  generateServiceTrust,
   runServiceModules,
+  subjectAssertionMetadata,
   type ReceivedMessage,
+  type ServiceTrust,
   type RunningServices,
 } from '@confide/platform';
 import { InMemoryEndedMeetings, createLifecycleModule } from '../../src';
@@ -33,6 +37,12 @@ describe('lifecycle module', () => {
   const ended = new InMemoryEndedMeetings();
   const erased: ReceivedMessage[] = [];
   let erasedArrived: Promise<void>;
+  let evaluator: PolicyEvaluator;
+  let trust: ServiceTrust;
+  /** Metadata of a call by the gateway on behalf of an admin of t1 who used MFA. */
+  const asAdmin = async (): Promise<{ metadata: grpc.Metadata }> => ({
+    metadata: subjectAssertionMetadata(await trust.signer('gateway').sign({ id: 'user-1', tenant: 't1', roles: ['admin'], kind: 'user', mfa: true })),
+  });
 
   beforeAll(async () => {
     bus = new InProcessEventBus({ logger });
@@ -46,7 +56,10 @@ describe('lifecycle module', () => {
         signal();
       },
     });
-    const module = createLifecycleModule({ logger, bus, storage: store, ended, clock: { now: () => NOW } });
+    evaluator = await PolicyEvaluator.load({ logger, watch: false });
+    trust = await generateServiceTrust(['gateway']);
+    const authorization = { evaluator, verifier: trust.verifier, auditor: { record: async () => undefined }, clock: { now: () => NOW } };
+    const module = createLifecycleModule({ logger, bus, storage: store, ended, clock: { now: () => NOW }, authorization });
     running = await runServiceModules({ modules: [module], server: new GrpcServer({ address: '127.0.0.1:0', logger }), logger });
     client = createGrpcClient(LifecycleServiceClient, `127.0.0.1:${running.port}`);
   });
@@ -55,6 +68,7 @@ describe('lifecycle module', () => {
     client.close();
     await running.stop();
     await bus.close();
+    evaluator.close();
   });
 
   it('DeleteMeeting purges through the store, publishes MeetingErased and returns counts', async () => {
@@ -63,7 +77,7 @@ describe('lifecycle module', () => {
       meetingId: 'm1',
       requestedBy: 'user-1',
       reason: '',
-    });
+    }, await asAdmin());
     expect(res).toEqual({ meetingId: 'm1', erased: { meetings: 1, segments: 3, alerts: 1, reports: 1 }, erasedAtUnixMs: NOW });
     await erasedArrived;
     const [message] = erased;
@@ -73,13 +87,40 @@ describe('lifecycle module', () => {
     expect(MeetingErasedEvent.decode(envelope.payload)).toEqual({ meetingId: 'm1', tenantId: 't1', requestedBy: 'user-1', erasedAtUnixMs: NOW });
   });
 
-  it('maps not-found and invalid requests to gRPC status codes', async () => {
+  it('maps not-found, unauthenticated and foreign-tenant requests to gRPC status codes', async () => {
     await expect(
-      callUnary(client, 'deleteMeeting', { tenantId: 't1', meetingId: 'unknown', requestedBy: 'u', reason: '' }),
+      callUnary(client, 'deleteMeeting', { tenantId: 't1', meetingId: 'unknown', requestedBy: 'u', reason: '' }, await asAdmin()),
     ).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    await expect(callUnary(client, 'deleteMeeting', { tenantId: '', meetingId: 'm', requestedBy: 'u', reason: '' })).rejects.toMatchObject({
-      code: grpc.status.INVALID_ARGUMENT,
+    // Authorization runs first: a request naming no tenant (or another one) is not permitted.
+    await expect(callUnary(client, 'deleteMeeting', { tenantId: '', meetingId: 'm', requestedBy: 'u', reason: '' }, await asAdmin())).rejects.toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
     });
+    await expect(callUnary(client, 'deleteMeeting', { tenantId: 't2', meetingId: 'm1', requestedBy: 'u', reason: '' }, await asAdmin())).rejects.toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
+    });
+    await expect(callUnary(client, 'deleteMeeting', { tenantId: 't1', meetingId: 'm1', requestedBy: 'u', reason: '' })).rejects.toMatchObject({
+      code: grpc.status.UNAUTHENTICATED,
+    });
+  });
+
+  it('without persistence serves LifecycleService only and offers no grant store or decision auditor', () => {
+    const bare = createLifecycleModule({ logger, bus, storage: new FakeMeetingStore() });
+    expect(bare.grpcServices.map((s) => s.name)).toEqual(['confide.lifecycle.v1.LifecycleService']);
+    expect(bare.grants).toBeUndefined();
+    expect(bare.decisionAuditor).toBeUndefined();
+  });
+
+  it('with persistence also registers AccessGrantService, AuditService and CertificateService (built, not connected)', () => {
+    const kms = { createKey: async () => undefined, sign: async () => ({ signature: '', keyVersion: 1 }), publicKeys: async () => [] };
+    const persistent = createLifecycleModule({ logger, bus, storage: new FakeMeetingStore(), persistence: { databaseUrl: 'postgres://app@127.0.0.1:1/none', kms } });
+    expect(persistent.grpcServices.map((s) => s.name)).toEqual([
+      'confide.lifecycle.v1.LifecycleService',
+      'confide.lifecycle.v1.AccessGrantService',
+      'confide.lifecycle.v1.AuditService',
+      'confide.lifecycle.v1.CertificateService',
+    ]);
+    expect(persistent.grants).toBeDefined();
+    expect(persistent.decisionAuditor).toBeDefined();
   });
 
   it('remembers ended meetings from confide.meeting.v1', async () => {

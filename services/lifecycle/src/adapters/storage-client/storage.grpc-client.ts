@@ -1,8 +1,28 @@
+import * as grpc from '@grpc/grpc-js';
 import { StorageServiceClient, type PurgeMeetingRequest, type PurgeMeetingResponse } from '@confide/contracts';
-import { callUnary, createGrpcClient, grpcStatusToAppError, isServiceError } from '@confide/platform';
+import {
+  callUnary,
+  createGrpcClient,
+  grpcStatusToAppError,
+  isServiceError,
+  SUBJECT_ASSERTION_METADATA,
+  type SubjectAssertionSigner,
+} from '@confide/platform';
 import type { ErasedCounts, MeetingStore } from '../../ports/meeting-store.port';
 
 export const DEFAULT_STORAGE_DEADLINE_MS = 10_000;
+
+export interface GrpcMeetingStoreOptions {
+  deadlineMs?: number;
+  /**
+   * Lifecycle's own service identity: every call carries a fresh `x-confide-subject`
+   * assertion signed with it (PurgeMeeting acts for no end user). Storage refuses calls
+   * without one.
+   */
+  signer?: SubjectAssertionSigner;
+  /** Channel credentials (platform grpcClientCredentials); default plaintext, loopback only. */
+  credentials?: grpc.ChannelCredentials;
+}
 
 /** MeetingStore over StorageService.PurgeMeeting (gRPC); gRPC statuses become AppErrors. */
 export class GrpcMeetingStore implements MeetingStore {
@@ -12,16 +32,22 @@ export class GrpcMeetingStore implements MeetingStore {
   /** `client` (all-in-one: the host's) or an address "host:port" (microservices: STORAGE_GRPC_ADDR). */
   constructor(
     clientOrAddress: StorageServiceClient | string,
-    private readonly opts: { deadlineMs?: number } = {},
+    private readonly opts: GrpcMeetingStoreOptions = {},
   ) {
     this.ownsClient = typeof clientOrAddress === 'string';
-    this.client = typeof clientOrAddress === 'string' ? createGrpcClient(StorageServiceClient, clientOrAddress) : clientOrAddress;
+    this.client =
+      typeof clientOrAddress === 'string'
+        ? createGrpcClient(StorageServiceClient, clientOrAddress, opts.credentials ? { credentials: opts.credentials } : {})
+        : clientOrAddress;
   }
 
   async purgeMeeting(ref: { tenantId: string; meetingId: string }, opts: { signal?: AbortSignal } = {}): Promise<ErasedCounts> {
     try {
+      const metadata = new grpc.Metadata();
+      if (this.opts.signer) metadata.set(SUBJECT_ASSERTION_METADATA, await this.opts.signer.sign());
       const res = await callUnary<PurgeMeetingRequest, PurgeMeetingResponse>(this.client, 'purgeMeeting', ref, {
         deadlineMs: this.opts.deadlineMs ?? DEFAULT_STORAGE_DEADLINE_MS,
+        metadata,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       return { meetings: res.meetingsDeleted, segments: res.segmentsDeleted, alerts: res.alertsDeleted, reports: res.reportsDeleted };

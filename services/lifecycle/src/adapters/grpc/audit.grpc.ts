@@ -1,0 +1,116 @@
+import {
+  AuditServiceService,
+  type AuditServiceServer,
+  type ExportAuditLogRequest,
+  type ExportAuditLogResponse,
+  type GetAuditHeadRequest,
+  type GetAuditHeadResponse,
+} from '@confide/contracts';
+import {
+  AppError,
+  authorizeRpc,
+  toServiceError,
+  type GrpcServiceRegistration,
+  type Logger,
+  type RpcAuthorizationDeps,
+} from '@confide/platform';
+import type * as grpc from '@grpc/grpc-js';
+import { requireId } from '../../domain/staff-grant';
+import type { AuditEventStore } from '../../ports/audit-event-store.port';
+import type { ExportAuditLog } from '../../use-cases/export-audit-log.use-case';
+import { guardedUnary } from './rpc-guard';
+
+export const AUDIT_SERVICE_NAME = 'confide.lifecycle.v1.AuditService';
+
+/** Lines per ExportAuditLogResponse message, and the most characters in one. */
+const MAX_LINES_PER_MESSAGE = 500;
+const MAX_CHARS_PER_MESSAGE = 512 * 1024;
+
+export interface AuditGrpcDeps {
+  logger: Logger;
+  store: AuditEventStore;
+  exporter: ExportAuditLog;
+  /** As LifecycleService: without it every RPC is refused (UNAUTHENTICATED). */
+  authorization?: RpcAuthorizationDeps;
+}
+
+const tenantResource = (tenantId: string) => ({ tenant: tenantId, kind: 'audit-log' });
+
+/**
+ * confide.lifecycle.v1.AuditService: the tenant's hash-chained audit log, exported as JSON
+ * Lines (`audit:export`, MFA) and its head (`audit:read`); owners, admins and auditors of the
+ * tenant (policies/authz). The export holds ids and decisions only, never content.
+ */
+export function auditGrpcService(deps: AuditGrpcDeps): GrpcServiceRegistration {
+  const { logger, authorization } = deps;
+  const authorizeExport = authorization
+    ? authorizeRpc<ExportAuditLogRequest, string>(
+        authorization,
+        { method: `${AUDIT_SERVICE_NAME}/ExportAuditLog`, user: { action: 'audit:export', resource: (req) => tenantResource(req.tenantId) } },
+        async (req) => requireId('tenant_id', req.tenantId),
+      )
+    : async (): Promise<string> => {
+        throw new AppError('unauthenticated', 'the caller identity is missing or invalid');
+      };
+
+  const exportAuditLog: grpc.handleServerStreamingCall<ExportAuditLogRequest, ExportAuditLogResponse> = (call) => {
+    const controller = new AbortController();
+    const onCancelled = (): void => controller.abort();
+    call.on('cancelled', onCancelled);
+    const write = (message: ExportAuditLogResponse): Promise<void> =>
+      new Promise((resolve) => {
+        if (call.write(message)) resolve();
+        else call.once('drain', () => resolve());
+      });
+    void (async () => {
+      const tenantId = await authorizeExport(call.request, { metadata: call.metadata, signal: controller.signal });
+      let lines: string[] = [];
+      let chars = 0;
+      for await (const line of deps.exporter.lines(tenantId)) {
+        if (controller.signal.aborted) return;
+        lines.push(line);
+        chars += line.length;
+        if (lines.length >= MAX_LINES_PER_MESSAGE || chars >= MAX_CHARS_PER_MESSAGE) {
+          await write({ lines });
+          lines = [];
+          chars = 0;
+        }
+      }
+      if (lines.length > 0) await write({ lines });
+      call.end();
+    })()
+      .catch((err: unknown) => {
+        if (controller.signal.aborted) return;
+        call.emit('error', toServiceError(err, logger));
+      })
+      .finally(() => call.removeListener('cancelled', onCancelled));
+  };
+
+  const implementation: AuditServiceServer = {
+    exportAuditLog,
+    getAuditHead: guardedUnary<GetAuditHeadRequest, GetAuditHeadResponse>(
+      logger,
+      authorization,
+      { method: `${AUDIT_SERVICE_NAME}/GetAuditHead`, user: { action: 'audit:read', resource: (req) => tenantResource(req.tenantId) } },
+      async (req) => {
+        const tenantId = requireId('tenant_id', req.tenantId);
+        const [head, latest] = await Promise.all([deps.store.head(tenantId), deps.store.latestCheckpoint(tenantId)]);
+        return {
+          seq: head?.seq ?? 0,
+          headHash: head?.hash ?? '',
+          latestCheckpoint: latest
+            ? {
+                tenantId: latest.tenantId,
+                seq: latest.seq,
+                headHash: latest.headHash,
+                signedAtUnixMs: latest.signedAtMs,
+                keyVersion: latest.keyVersion,
+                signature: latest.signature,
+              }
+            : undefined,
+        };
+      },
+    ),
+  };
+  return { name: AUDIT_SERVICE_NAME, definition: AuditServiceService, implementation };
+}

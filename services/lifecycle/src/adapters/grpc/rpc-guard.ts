@@ -1,0 +1,65 @@
+import {
+  AppError,
+  authorizeRpc,
+  buildPolicyInput,
+  enforceDecision,
+  toPolicySubject,
+  unaryHandler,
+  type AuthorizedUnaryContext,
+  type Logger,
+  type PolicyResource,
+  type RpcAuthorizationDeps,
+  type RpcAuthorizationSpec,
+  type Subject,
+  type UnaryContext,
+  type UserAction,
+} from '@confide/platform';
+import type * as grpc from '@grpc/grpc-js';
+
+const refuseUnauthenticated = async (): Promise<never> => {
+  throw new AppError('unauthenticated', 'the caller identity is missing or invalid');
+};
+
+/**
+ * A unary handler behind `authorizeRpc` (ADR 0009): the caller service's `rpc:` action and,
+ * with `spec.user`, the end user's action on the request's resource. Without authorization
+ * every call is refused (UNAUTHENTICATED): fail closed.
+ */
+export function guardedUnary<Req, Res>(
+  logger: Logger,
+  authorization: RpcAuthorizationDeps | undefined,
+  spec: RpcAuthorizationSpec<Req>,
+  fn: (req: Req, ctx: AuthorizedUnaryContext) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
+  return unaryHandler<Req, Res>(logger, authorization ? authorizeRpc(authorization, spec, fn) : (refuseUnauthenticated as (req: Req, ctx: UnaryContext) => Promise<Res>));
+}
+
+/** The end user of an authorized call; RPCs acting for a user refuse a call without one. */
+export function endUser(ctx: AuthorizedUnaryContext): Subject {
+  if (!ctx.subject) throw new AppError('permission-denied', 'the call is not permitted');
+  return ctx.subject;
+}
+
+/**
+ * The end user's decision where `authorizeRpc` cannot express it: with `context.reason`
+ * (grant:request needs one). Same refusals as authorizeRpc: PERMISSION_DENIED with a fixed
+ * message, UNAVAILABLE when the decision could not be audited.
+ */
+export async function decideForUser(
+  authorization: RpcAuthorizationDeps,
+  subject: Subject,
+  action: UserAction,
+  resource: Partial<PolicyResource>,
+  reason: string,
+): Promise<void> {
+  const now = (authorization.clock ?? { now: () => Date.now() }).now();
+  const grants = subject.kind === 'staff' && authorization.grants && resource.tenant ? await authorization.grants.grantsFor(resource.tenant) : [];
+  const result = await enforceDecision(
+    authorization.evaluator,
+    authorization.auditor,
+    buildPolicyInput({ subject: toPolicySubject(subject), action, resource, now, grants, reason }),
+  );
+  if (result.allowed) return;
+  if (result.refusal === 'audit-failed') throw new AppError('unavailable', 'the access could not be audited');
+  throw new AppError('permission-denied', 'the call is not permitted');
+}

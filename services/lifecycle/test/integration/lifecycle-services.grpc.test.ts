@@ -1,0 +1,231 @@
+import {
+  AccessGrantServiceClient,
+  AccessGrantStatus,
+  AccessGrantScope,
+  AuditServiceClient,
+  CertificateServiceClient,
+  LifecycleServiceClient,
+  type ExportAuditLogResponse,
+  type GetSigningKeysResponse,
+} from '@confide/contracts';
+import * as grpc from '@grpc/grpc-js';
+import {
+  GrpcServer,
+  InProcessEventBus,
+  PolicyEvaluator,
+  callUnary,
+  createGrpcClient,
+  createLogger,
+  generateServiceTrust,
+  runServiceModules,
+  subjectAssertionMetadata,
+  type DecisionAuditor,
+  type GrantStore,
+  type RunningServices,
+  type ServiceTrust,
+  type Subject,
+} from '@confide/platform';
+import { createLifecycleModule, type LifecycleModule } from '../../src/lifecycle.module';
+import { verifyAuditExport } from '../../src/domain/audit-export.verifier';
+import { verifyDeletionCertificate } from '../../src/domain/deletion-certificate';
+import { FakeMeetingStore } from '../unit/support/fakes';
+import { DB_START_TIMEOUT_MS, openTestKms, startEmbeddedTestDatabase, type TestDatabaseUrls, type TestKms } from './support/lifecycle-db';
+
+const logger = createLogger({ service: 'lifecycle-it', level: 'silent' });
+const TENANT = 't-grpc';
+const admin = (mfa: boolean, id = 'admin-1', tenant = TENANT): Subject => ({ id, tenant, roles: ['admin'], kind: 'user', mfa });
+const member: Subject = { id: 'member-1', tenant: TENANT, roles: ['member'], kind: 'user', mfa: true };
+const auditorUser: Subject = { id: 'auditor-1', tenant: TENANT, roles: ['auditor'], kind: 'user', mfa: true };
+const staff: Subject = { id: 'staff-1', tenant: '', roles: [], kind: 'staff', mfa: true };
+
+describe('lifecycle module with PostgreSQL: AccessGrantService, AuditService, CertificateService over gRPC', () => {
+  let urls: TestDatabaseUrls;
+  let keys: TestKms;
+  let evaluator: PolicyEvaluator;
+  let trust: ServiceTrust;
+  let bus: InProcessEventBus;
+  let module: LifecycleModule;
+  let running: RunningServices;
+  let grants: AccessGrantServiceClient;
+  let audit: AuditServiceClient;
+  let certificates: CertificateServiceClient;
+  let lifecycle: LifecycleServiceClient;
+  const store = new FakeMeetingStore().add({ tenantId: TENANT, meetingId: 'm1' }, { segments: 4, alerts: 1, reports: 1 });
+
+  const as = async (subject: Subject): Promise<{ metadata: grpc.Metadata }> => ({
+    metadata: subjectAssertionMetadata(await trust.signer('gateway').sign(subject)),
+  });
+  const code = (p: Promise<unknown>): Promise<number | undefined> => p.then(() => undefined, (err: grpc.ServiceError) => err.code);
+
+  beforeAll(async () => {
+    urls = await startEmbeddedTestDatabase();
+    keys = await openTestKms();
+    evaluator = await PolicyEvaluator.load({ logger, watch: false });
+    trust = await generateServiceTrust(['gateway']);
+    bus = new InProcessEventBus({ logger });
+    // The module's own audit log records the decisions (as in all-in-one).
+    const auditor: DecisionAuditor = { record: (d, i) => module.decisionAuditor!.record(d, i) };
+    const grantStore: GrantStore = { grantsFor: (t) => module.grants!.grantsFor(t) };
+    module = createLifecycleModule({
+      logger,
+      bus,
+      storage: store,
+      authorization: { evaluator, verifier: trust.verifier, auditor, grants: grantStore },
+      persistence: { databaseUrl: urls.appUrl, migrationDatabaseUrl: urls.migrationUrl, kms: keys.kms, checkpointIntervalMs: 50 },
+    });
+    running = await runServiceModules({ modules: [module], server: new GrpcServer({ address: '127.0.0.1:0', logger }), logger });
+    const address = `127.0.0.1:${running.port}`;
+    grants = createGrpcClient(AccessGrantServiceClient, address);
+    audit = createGrpcClient(AuditServiceClient, address);
+    certificates = createGrpcClient(CertificateServiceClient, address);
+    lifecycle = createGrpcClient(LifecycleServiceClient, address);
+  }, DB_START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    for (const c of [grants, audit, certificates, lifecycle]) c?.close();
+    await running?.stop();
+    await bus?.close();
+    evaluator?.close();
+    await keys?.dispose();
+    await urls?.dispose();
+  });
+
+  it('serves the three services next to LifecycleService and exposes its GrantStore and DecisionAuditor', () => {
+    expect(module.grpcServices.map((s) => s.name)).toEqual([
+      'confide.lifecycle.v1.LifecycleService',
+      'confide.lifecycle.v1.AccessGrantService',
+      'confide.lifecycle.v1.AuditService',
+      'confide.lifecycle.v1.CertificateService',
+    ]);
+    expect(module.grants).toBeDefined();
+    expect(module.decisionAuditor).toBeDefined();
+  });
+
+  it('grant lifecycle: staff request with a reason, only an admin with MFA decides, the actor is the assertion\'s user', async () => {
+    const request = { tenantId: TENANT, staffId: 'someone-else', reason: 'ticket 42', scope: AccessGrantScope.ACCESS_GRANT_SCOPE_MEETING, meetingId: 'm1', durationMs: 3_600_000 };
+    // No reason: the policy refuses (reason-required), nothing stored.
+    expect(await code(callUnary(grants, 'requestAccessGrant', { ...request, reason: ' ' }, await as(staff)))).toBe(grpc.status.PERMISSION_DENIED);
+    // Users cannot request; no assertion at all is UNAUTHENTICATED.
+    expect(await code(callUnary(grants, 'requestAccessGrant', request, await as(admin(true))))).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await code(callUnary(grants, 'requestAccessGrant', request))).toBe(grpc.status.UNAUTHENTICATED);
+
+    const requested = await callUnary<object, { grant: { grantId: string; staffId: string; status: number } }>(grants, 'requestAccessGrant', request, await as(staff));
+    expect(requested.grant).toMatchObject({ staffId: 'staff-1', status: AccessGrantStatus.ACCESS_GRANT_STATUS_PENDING });
+    const ref = { tenantId: TENANT, grantId: requested.grant.grantId, approvedBy: 'forged', durationMs: 0 };
+    expect((await module.grants!.grantsFor(TENANT)).find((g) => g.id === ref.grantId)).toMatchObject({ approved_by: '', revoked: false });
+
+    for (const who of [member, admin(false), auditorUser, staff, admin(true, 'x-admin', 't-other')]) {
+      expect(await code(callUnary(grants, 'approveAccessGrant', ref, await as(who)))).toBe(grpc.status.PERMISSION_DENIED);
+    }
+    const approved = await callUnary<object, { grant: { approvedBy: string; status: number; expiresAtUnixMs: number } }>(grants, 'approveAccessGrant', ref, await as(admin(true)));
+    expect(approved.grant).toMatchObject({ approvedBy: 'admin-1', status: AccessGrantStatus.ACCESS_GRANT_STATUS_APPROVED });
+    expect((await module.grants!.grantsFor(TENANT)).find((g) => g.id === ref.grantId)).toMatchObject({ approved_by: 'admin-1', scope: 'meeting', meeting: 'm1' });
+
+    // Staff list only their own (the request field is ignored); members nothing.
+    const own = await callUnary<object, { grants: Array<{ staffId: string }> }>(grants, 'listAccessGrants', { tenantId: TENANT, staffId: '' }, await as(staff));
+    expect(own.grants.map((g) => g.staffId)).toEqual(['staff-1']);
+    expect(await code(callUnary(grants, 'listAccessGrants', { tenantId: TENANT, staffId: 'other' }, await as(staff)))).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await code(callUnary(grants, 'listAccessGrants', { tenantId: TENANT, staffId: '' }, await as(member)))).toBe(grpc.status.PERMISSION_DENIED);
+
+    const revoked = await callUnary<object, { grant: { revokedBy: string; status: number } }>(grants, 'revokeAccessGrant', { tenantId: TENANT, grantId: ref.grantId, revokedBy: 'forged' }, await as(admin(true)));
+    expect(revoked.grant).toMatchObject({ revokedBy: 'admin-1', status: AccessGrantStatus.ACCESS_GRANT_STATUS_REVOKED });
+    expect((await module.grants!.grantsFor(TENANT)).find((g) => g.id === ref.grantId)?.revoked).toBe(true);
+
+    // Deny: a second request, decided by an owner with MFA.
+    const second = await callUnary<object, { grant: { grantId: string } }>(grants, 'requestAccessGrant', { ...request, scope: AccessGrantScope.ACCESS_GRANT_SCOPE_TENANT, meetingId: '' }, await as(staff));
+    const denied = await callUnary<object, { grant: { deniedBy: string; status: number } }>(grants, 'denyAccessGrant', { tenantId: TENANT, grantId: second.grant.grantId, deniedBy: 'forged' }, await as({ ...admin(true), id: 'owner-1', roles: ['owner'] }));
+    expect(denied.grant).toMatchObject({ deniedBy: 'owner-1', status: AccessGrantStatus.ACCESS_GRANT_STATUS_DENIED });
+    expect(await code(callUnary(grants, 'approveAccessGrant', { tenantId: TENANT, grantId: 'unknown', approvedBy: '', durationMs: 0 }, await as(admin(true))))).toBe(grpc.status.NOT_FOUND);
+  });
+
+  it('DeleteMeeting issues a signed certificate, readable by admins and auditors, verifiable offline with the published keys', async () => {
+    const res = await callUnary<object, { meetingId: string }>(lifecycle, 'deleteMeeting', { tenantId: TENANT, meetingId: 'm1', requestedBy: 'forged', reason: '' }, await as(admin(true)));
+    expect(res.meetingId).toBe('m1');
+    const listed = await callUnary<object, { certificates: Array<{ certificateId: string; document: string; meetingId: string; signingKeyVersion: number }> }>(
+      certificates,
+      'listDeletionCertificates',
+      { tenantId: TENANT, meetingId: 'm1' },
+      await as(auditorUser),
+    );
+    expect(listed.certificates).toHaveLength(1);
+    const [listedCertificate] = listed.certificates;
+    const got = await callUnary<object, { certificate: { document: string } }>(certificates, 'getDeletionCertificate', { tenantId: TENANT, certificateId: listedCertificate!.certificateId }, await as(admin(false)));
+    expect(got.certificate.document).toBe(listedCertificate!.document);
+    const doc = JSON.parse(got.certificate.document) as Record<string, unknown>;
+    expect(doc).toMatchObject({ tenant_id: TENANT, requested_by: 'admin-1', subject: { kind: 'meeting', meeting_id: 'm1' }, erased: { meetings: 1, segments: 4 } });
+
+    const published = await callUnary<object, GetSigningKeysResponse>(certificates, 'getSigningKeys', {}, await as(member));
+    expect(published).toMatchObject({ keyName: 'confide-signing', algorithm: 'ed25519' });
+    const keyDoc = {
+      key_name: published.keyName,
+      algorithm: 'ed25519' as const,
+      keys: published.keys.map((k) => ({ version: k.version, public_key_pem: k.publicKeyPem, public_key_base64: k.publicKeyBase64, created_at: k.createdAt })),
+    };
+    expect(verifyDeletionCertificate(got.certificate.document, keyDoc).ok).toBe(true);
+    expect(verifyDeletionCertificate({ ...doc, erased: { meetings: 1, segments: 3, alerts: 1, reports: 1 } }, keyDoc).ok).toBe(false);
+
+    for (const who of [member, staff, admin(true, 'x-admin', 't-other')]) {
+      expect(await code(callUnary(certificates, 'getDeletionCertificate', { tenantId: TENANT, certificateId: listedCertificate!.certificateId }, await as(who)))).toBe(
+        grpc.status.PERMISSION_DENIED,
+      );
+    }
+    expect(await code(callUnary(certificates, 'getDeletionCertificate', { tenantId: TENANT, certificateId: 'unknown' }, await as(admin(false))))).toBe(grpc.status.NOT_FOUND);
+  });
+
+  it('exports the audit log (grant steps, erasure, decisions, denials) to auditors with MFA; it verifies offline and holds no reason', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 300)); // a checkpoint interval or more
+    const exportLines = async (subject: Subject): Promise<string[]> => {
+      const stream = audit.exportAuditLog({ tenantId: TENANT }, (await as(subject)).metadata);
+      const lines: string[] = [];
+      for await (const message of stream as AsyncIterable<ExportAuditLogResponse>) lines.push(...message.lines);
+      return lines;
+    };
+    const lines = await exportLines(auditorUser);
+    const published = await callUnary<object, GetSigningKeysResponse>(certificates, 'getSigningKeys', {}, await as(auditorUser));
+    const result = verifyAuditExport(lines, published.keys.map((k) => ({ version: k.version, publicKeyPem: k.publicKeyPem })));
+    expect(result.ok).toBe(true);
+    expect(result.checkpointedThroughSeq).toBeGreaterThan(0);
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.type === 'event');
+    const actions = events.map((e) => `${String(e.action)}:${String(e.decision)}`);
+    expect(actions).toEqual(expect.arrayContaining(['grant:request:allow', 'grant:request:deny', 'grant:approve:deny', 'grant:approve:allow', 'grant:revoke:allow', 'grant:deny:allow', 'meeting:delete:allow']));
+    expect(lines.join('\n')).not.toContain('ticket 42');
+
+    const head = await callUnary<object, { seq: number; headHash: string }>(audit, 'getAuditHead', { tenantId: TENANT }, await as(auditorUser));
+    expect(head.seq).toBeGreaterThanOrEqual(events.length);
+
+    for (const who of [member, admin(true, 'x-admin', 't-other'), { ...auditorUser, mfa: false }, staff]) {
+      await expect(exportLines(who)).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+    }
+    await expect((async () => {
+      const stream = audit.exportAuditLog({ tenantId: TENANT });
+      for await (const _ of stream as AsyncIterable<ExportAuditLogResponse>) void _;
+    })()).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+  });
+});
+
+describe('lifecycle module without authorization', () => {
+  it('refuses every RPC of the persistent services (UNAUTHENTICATED) and needs no database to be built', async () => {
+    const bus = new InProcessEventBus({ logger });
+    const module = createLifecycleModule({
+      logger,
+      bus,
+      storage: new FakeMeetingStore(),
+      // Never started: the registrations alone are exercised.
+      persistence: { databaseUrl: 'postgres://nobody@127.0.0.1:1/none', kms: { createKey: async () => undefined, sign: async () => { throw new Error('unused'); }, publicKeys: async () => [] } },
+    });
+    const server = new GrpcServer({ address: '127.0.0.1:0', logger });
+    for (const reg of module.grpcServices) server.add(reg);
+    const { port } = await server.start();
+    const certificates = createGrpcClient(CertificateServiceClient, `127.0.0.1:${port}`);
+    const grants = createGrpcClient(AccessGrantServiceClient, `127.0.0.1:${port}`);
+    try {
+      await expect(callUnary(certificates, 'getSigningKeys', {})).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+      await expect(callUnary(grants, 'listAccessGrants', { tenantId: 't', staffId: '' })).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    } finally {
+      certificates.close();
+      grants.close();
+      await server.shutdown({ graceMs: 100 });
+      await bus.close();
+    }
+  });
+});
