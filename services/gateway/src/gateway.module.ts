@@ -13,10 +13,13 @@ import {
   type TlsSettings,
 } from '@confide/platform';
 import { GrpcLifecycleClient } from './adapters/grpc/lifecycle.grpc-client';
+import { GrpcLifecycleRecordsClient } from './adapters/grpc/lifecycle-records.grpc-client';
 import { GrpcStorageClient } from './adapters/grpc/storage.grpc-client';
-import { createGatewayApp, type GatewayAppDeps } from './adapters/http/gateway.app';
+import { createGatewayApp } from './adapters/http/gateway.app';
 import type { GatewayConfig } from './config';
+import { buildGatewayAccess, type GatewayAccess } from './gateway.access';
 import type { LifecyclePort } from './ports/lifecycle.port';
+import type { LifecycleRecordsPort } from './ports/lifecycle-records.port';
 import type { StoragePort } from './ports/storage.port';
 
 export interface GatewayModuleDeps {
@@ -25,13 +28,19 @@ export interface GatewayModuleDeps {
   /** Default: gRPC clients to STORAGE_GRPC_ADDR / LIFECYCLE_GRPC_ADDR. */
   storage?: StoragePort;
   lifecycle?: LifecyclePort;
+  /** Default: gRPC clients of lifecycle's AccessGrantService, AuditService, CertificateService at LIFECYCLE_GRPC_ADDR. */
+  records?: LifecycleRecordsPort;
   /**
    * TLS material; default: read once from TLS_CERT_FILE / TLS_KEY_FILE / TLS_CA_FILE of
    * `config` (`loadTlsSettings`). `null` forces plaintext (loopback only).
    */
   tls?: TlsSettings | null;
-  /** Authentication and authorization of the REST app (see GatewayAppDeps); unset = legacy header mode. */
-  access?: Pick<GatewayAppDeps, 'authenticator' | 'evaluator' | 'auditor' | 'grants' | 'clock' | 'assertionSigner'>;
+  /**
+   * Authentication and authorization of the REST app (see GatewayAppDeps). Whatever is not
+   * injected is built from `config` at start (buildGatewayAccess: OIDC_*, POLICY_WASM_PATH,
+   * SUBJECT_ASSERTION_KEY_FILE). There is no unauthenticated mode.
+   */
+  access?: GatewayAccess;
 }
 
 export interface GatewayModule extends ServiceModule {
@@ -55,10 +64,12 @@ export function createGatewayModule(deps: GatewayModuleDeps): GatewayModule {
   const ownedClients: Array<{ close(): void }> = [];
   let storage = deps.storage;
   let lifecycle = deps.lifecycle;
+  let records = deps.records;
   let server: HttpServer | HttpsServer | undefined;
   let httpPort: number | undefined;
+  let closeAccess: (() => void) | undefined;
 
-  const clients = (): { storage: StoragePort; lifecycle: LifecyclePort } => {
+  const clients = (): { storage: StoragePort; lifecycle: LifecyclePort; records: LifecycleRecordsPort } => {
     if (!storage) {
       const credentials = grpcClientCredentials(config.STORAGE_GRPC_ADDR, tls);
       const client = new GrpcStorageClient(config.STORAGE_GRPC_ADDR, { ...portOptions, credentials });
@@ -71,7 +82,13 @@ export function createGatewayModule(deps: GatewayModuleDeps): GatewayModule {
       ownedClients.push(client);
       lifecycle = client;
     }
-    return { storage, lifecycle };
+    if (!records) {
+      const credentials = grpcClientCredentials(config.LIFECYCLE_GRPC_ADDR, tls);
+      const client = new GrpcLifecycleRecordsClient(config.LIFECYCLE_GRPC_ADDR, { ...portOptions, credentials });
+      ownedClients.push(client);
+      records = client;
+    }
+    return { storage, lifecycle, records };
   };
 
   return {
@@ -85,29 +102,48 @@ export function createGatewayModule(deps: GatewayModuleDeps): GatewayModule {
       if (server) return;
       const address = parseHostPort(config.GATEWAY_HTTP_ADDR);
       if (!address) throw new AppError('invalid-argument', 'GATEWAY_HTTP_ADDR must be host:port');
-      // Beyond loopback: only encrypted (TLS 1.3) and only with authentication (the legacy
-      // header mode trusts whatever tenant the caller names).
-      const authenticated = Boolean(deps.access?.authenticator && deps.access.evaluator);
-      if (!isLoopbackHost(address.host) && (!tls || !authenticated)) {
+      // Beyond loopback only encrypted (TLS 1.3); every API call is authenticated either way.
+      if (!isLoopbackHost(address.host) && !tls) {
         throw new AppError(
           'failed-precondition',
-          `GATEWAY_HTTP_ADDR must be a loopback address without ${tls ? 'authentication' : 'TLS (TLS_CERT_FILE and TLS_KEY_FILE)'}: ` +
-            'other interfaces need TLS and authentication',
+          'GATEWAY_HTTP_ADDR must be a loopback address without TLS (TLS_CERT_FILE and TLS_KEY_FILE): other interfaces need TLS',
         );
       }
       const host = address.host.replace(/^\[(.*)\]$/, '$1');
-      const app = createGatewayApp({ ...deps.access, ...clients(), logger, jsonBodyLimit: config.GATEWAY_JSON_BODY_LIMIT_BYTES });
+      const built = await buildGatewayAccess(config, logger, deps.access);
+      const { authenticator, evaluator } = built.access;
+      if (!authenticator || !evaluator) throw new AppError('failed-precondition', 'the gateway has no authenticator or policy');
+      let app: ReturnType<typeof createGatewayApp>;
+      try {
+        app = createGatewayApp({
+          ...built.access,
+          authenticator,
+          evaluator,
+          ...clients(),
+          logger,
+          jsonBodyLimit: config.GATEWAY_JSON_BODY_LIMIT_BYTES,
+        });
+      } catch (err) {
+        built.close();
+        throw err;
+      }
       const created: HttpServer | HttpsServer = tls
         ? createHttpsServer(httpsServerOptions(tls, { requireClientCertificate: config.GATEWAY_HTTP_MTLS }), app)
         : createHttpServer(app);
-      await new Promise<void>((resolve, reject) => {
-        created.once('error', reject);
-        created.listen(address.port, host, () => {
-          created.off('error', reject);
-          resolve();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          created.once('error', reject);
+          created.listen(address.port, host, () => {
+            created.off('error', reject);
+            resolve();
+          });
         });
-      });
+      } catch (err) {
+        built.close();
+        throw err;
+      }
       server = created;
+      closeAccess = built.close;
       httpPort = (created.address() as AddressInfo).port;
       logger.info(
         { host, port: httpPort, scheme: tls ? 'https' : 'http', ...(tls ? { mtls: config.GATEWAY_HTTP_MTLS, identity: tls.identity } : {}) },
@@ -124,6 +160,8 @@ export function createGatewayModule(deps: GatewayModuleDeps): GatewayModule {
         });
       }
       for (const client of ownedClients.splice(0)) client.close();
+      closeAccess?.();
+      closeAccess = undefined;
     },
     async ready() {
       const peers = clients();

@@ -47,3 +47,62 @@ export function parseDeleteBody(body: unknown): Parsed<{ reason: string }> {
   }
   return { ok: true, value: { reason } };
 }
+
+/** Longest grant reason (lifecycle's limit). */
+export const MAX_GRANT_REASON_LENGTH = 1000;
+/** Longest grant (policies/authz/staff.rego `max_grant_ms`). */
+export const MAX_GRANT_DURATION_MS = 72 * 60 * 60 * 1000;
+
+export interface GrantRequestBody {
+  reason: string;
+  scope: 'tenant' | 'meeting';
+  meetingId: string;
+  durationMs: number;
+  /** Staff may name the tenant here instead of X-Confide-Tenant. */
+  tenant?: string;
+}
+
+const isObject = (body: unknown): body is Record<string, unknown> => typeof body === 'object' && body !== null && !Array.isArray(body);
+
+function parseDuration(raw: unknown): Parsed<number> {
+  if (raw === undefined) return { ok: true, value: 0 };
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw <= 0 || raw > MAX_GRANT_DURATION_MS) {
+    return { ok: false, message: `durationMs must be an integer from 1 to ${MAX_GRANT_DURATION_MS} (72 h)` };
+  }
+  return { ok: true, value: raw };
+}
+
+/** POST /api/access-grants: `{ reason, scope: "tenant"|"meeting", meetingId?, durationMs?, tenant? }`. */
+export function parseGrantRequestBody(body: unknown): Parsed<GrantRequestBody> {
+  if (!isObject(body)) return { ok: false, message: 'the request body must be a JSON object' };
+  const allowed = new Set(['reason', 'scope', 'meetingId', 'durationMs', 'tenant']);
+  if (Object.keys(body).some((k) => !allowed.has(k))) {
+    return { ok: false, message: 'the request body may only contain "reason", "scope", "meetingId", "durationMs" and "tenant"' };
+  }
+  const { reason, scope, meetingId, tenant } = body;
+  if (typeof reason !== 'string' || reason.trim().length === 0 || reason.length > MAX_GRANT_REASON_LENGTH) {
+    return { ok: false, message: `reason is required: a string of at most ${MAX_GRANT_REASON_LENGTH} characters` };
+  }
+  if (scope !== 'tenant' && scope !== 'meeting') return { ok: false, message: 'scope must be "tenant" or "meeting"' };
+  if (scope === 'meeting' && !isWellFormedId(meetingId)) {
+    return { ok: false, message: 'meetingId is required for scope "meeting": 1-128 characters of [A-Za-z0-9._:-]' };
+  }
+  if (scope === 'tenant' && meetingId !== undefined && meetingId !== '') return { ok: false, message: 'meetingId must be empty for scope "tenant"' };
+  if (tenant !== undefined && !isWellFormedId(tenant)) return { ok: false, message: 'tenant must be 1-128 characters of [A-Za-z0-9._:-]' };
+  const duration = parseDuration(body.durationMs);
+  if (!duration.ok) return duration;
+  return {
+    ok: true,
+    value: { reason, scope, meetingId: scope === 'meeting' ? (meetingId as string) : '', durationMs: duration.value, ...(tenant ? { tenant } : {}) },
+  };
+}
+
+/** POST /api/access-grants/:id/approve: optional `{ durationMs }` (may shorten what was requested). */
+export function parseApproveBody(body: unknown): Parsed<{ durationMs: number }> {
+  if (body === undefined || body === null) return { ok: true, value: { durationMs: 0 } };
+  if (!isObject(body)) return { ok: false, message: 'the request body must be a JSON object' };
+  if (Object.keys(body).some((k) => k !== 'durationMs')) return { ok: false, message: 'the request body may only contain "durationMs"' };
+  const duration = parseDuration(body.durationMs);
+  if (!duration.ok) return duration;
+  return { ok: true, value: { durationMs: duration.value } };
+}

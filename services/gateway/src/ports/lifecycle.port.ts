@@ -2,7 +2,7 @@ import type { DeleteMeetingResponse } from '@confide/contracts';
 import type { CallContext, MeetingRef } from './storage.port';
 
 export interface DeleteMeetingCommand extends MeetingRef {
-  /** The authenticated subject's id (the legacy header mode records a fixed placeholder). */
+  /** The authenticated subject's id (lifecycle records the id from the subject assertion). */
   requestedBy: string;
   reason: string;
 }

@@ -8,8 +8,8 @@ export interface CallContext {
   requestId: string;
   /**
    * The gateway's signed subject assertion for this request (the authenticated end user),
-   * to be sent as `x-confide-subject` metadata (SUBJECT_ASSERTION_METADATA). Absent when the
-   * gateway has no assertion signer configured.
+   * sent as `x-confide-subject` metadata (SUBJECT_ASSERTION_METADATA). The gateway module
+   * always has a signer; the peers refuse calls without an assertion.
    */
   subjectAssertion?: string;
 }

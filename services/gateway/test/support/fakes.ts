@@ -1,6 +1,17 @@
-import type { Alert, DeleteMeetingResponse, Report, TranscriptSegment } from '@confide/contracts';
+import {
+  AccessGrantScope,
+  AccessGrantStatus,
+  type AccessGrant,
+  type Alert,
+  type DeleteMeetingResponse,
+  type DeletionCertificate,
+  type GetSigningKeysResponse,
+  type Report,
+  type TranscriptSegment,
+} from '@confide/contracts';
 import { notFound } from '@confide/platform';
 import type { DeleteMeetingCommand, LifecyclePort } from '../../src/ports/lifecycle.port';
+import type { GrantRef, GrantRequestCommand, LifecycleRecordsPort } from '../../src/ports/lifecycle-records.port';
 import type { CallContext, MeetingPage, MeetingRef, OwnedMeeting, StoragePort } from '../../src/ports/storage.port';
 
 interface StoredMeeting {
@@ -80,5 +91,115 @@ export class FakeLifecycle implements LifecyclePort {
 
   async ready(): Promise<boolean> {
     return this.isReady;
+  }
+}
+
+/**
+ * In-memory LifecycleRecordsPort: grants, certificates and an audit export held here; records
+ * every call with its tenant and context. It decides nothing (lifecycle's own checks are
+ * tested in services/lifecycle): the gateway's authorization is what the tests look at.
+ */
+export class FakeLifecycleRecords implements LifecycleRecordsPort {
+  readonly calls: Array<{ method: string; tenantId: string; ctx: CallContext; args?: Record<string, unknown> }> = [];
+  readonly grants: AccessGrant[] = [];
+  readonly certificates: DeletionCertificate[] = [];
+  auditLines: string[] = [];
+  /** Per-tenant exports; a tenant not in it gets `auditLines`. */
+  readonly auditLinesByTenant = new Map<string, string[]>();
+  /** When set, every call rejects with it. */
+  failWith: unknown;
+  /** When set, the export fails after its first chunk. */
+  failExportAfterFirstChunk: unknown;
+  private nextId = 1;
+
+  private record(method: string, tenantId: string, ctx: CallContext, args?: Record<string, unknown>): void {
+    this.calls.push({ method, tenantId, ctx, ...(args ? { args } : {}) });
+    if (this.failWith !== undefined) throw this.failWith;
+  }
+
+  private find(ref: GrantRef): AccessGrant {
+    const grant = this.grants.find((g) => g.tenantId === ref.tenantId && g.grantId === ref.grantId);
+    if (!grant) throw notFound('grant not found');
+    return grant;
+  }
+
+  async requestGrant(command: GrantRequestCommand, ctx: CallContext): Promise<AccessGrant> {
+    this.record('requestGrant', command.tenantId, ctx, { ...command });
+    const grant: AccessGrant = {
+      grantId: `g-${this.nextId++}`,
+      tenantId: command.tenantId,
+      staffId: 'from-assertion',
+      reason: command.reason,
+      scope: command.scope === 'meeting' ? AccessGrantScope.ACCESS_GRANT_SCOPE_MEETING : AccessGrantScope.ACCESS_GRANT_SCOPE_TENANT,
+      meetingId: command.meetingId,
+      requestedAtUnixMs: 1_700_000_000_000,
+      requestedDurationMs: command.durationMs || 86_400_000,
+      approvedBy: '',
+      approvedAtUnixMs: 0,
+      deniedBy: '',
+      deniedAtUnixMs: 0,
+      revokedBy: '',
+      revokedAtUnixMs: 0,
+      expiresAtUnixMs: 0,
+      status: AccessGrantStatus.ACCESS_GRANT_STATUS_PENDING,
+    };
+    this.grants.push(grant);
+    return grant;
+  }
+
+  async approveGrant(ref: GrantRef & { durationMs: number }, ctx: CallContext): Promise<AccessGrant> {
+    this.record('approveGrant', ref.tenantId, ctx, { ...ref });
+    const grant = this.find(ref);
+    Object.assign(grant, { approvedBy: 'admin', approvedAtUnixMs: 1_700_000_001_000, expiresAtUnixMs: 1_700_003_601_000, status: AccessGrantStatus.ACCESS_GRANT_STATUS_APPROVED });
+    return grant;
+  }
+
+  async denyGrant(ref: GrantRef, ctx: CallContext): Promise<AccessGrant> {
+    this.record('denyGrant', ref.tenantId, ctx, { ...ref });
+    const grant = this.find(ref);
+    Object.assign(grant, { deniedBy: 'admin', deniedAtUnixMs: 1_700_000_001_000, status: AccessGrantStatus.ACCESS_GRANT_STATUS_DENIED });
+    return grant;
+  }
+
+  async revokeGrant(ref: GrantRef, ctx: CallContext): Promise<AccessGrant> {
+    this.record('revokeGrant', ref.tenantId, ctx, { ...ref });
+    const grant = this.find(ref);
+    Object.assign(grant, { revokedBy: 'admin', revokedAtUnixMs: 1_700_000_002_000, status: AccessGrantStatus.ACCESS_GRANT_STATUS_REVOKED });
+    return grant;
+  }
+
+  async listGrants(query: { tenantId: string; staffId: string }, ctx: CallContext): Promise<AccessGrant[]> {
+    this.record('listGrants', query.tenantId, ctx, { ...query });
+    return this.grants.filter((g) => g.tenantId === query.tenantId && (!query.staffId || g.staffId === query.staffId));
+  }
+
+  async *exportAuditLog(tenantId: string, ctx: CallContext): AsyncIterable<string[]> {
+    this.record('exportAuditLog', tenantId, ctx);
+    const lines = this.auditLinesByTenant.get(tenantId) ?? this.auditLines;
+    const half = Math.ceil(lines.length / 2);
+    yield lines.slice(0, half);
+    if (this.failExportAfterFirstChunk !== undefined) throw this.failExportAfterFirstChunk;
+    yield lines.slice(half);
+  }
+
+  async getCertificate(query: { tenantId: string; certificateId: string }, ctx: CallContext): Promise<DeletionCertificate> {
+    this.record('getCertificate', query.tenantId, ctx, { ...query });
+    const found = this.certificates.find((c) => c.tenantId === query.tenantId && c.certificateId === query.certificateId);
+    if (!found) throw notFound('certificate not found');
+    return found;
+  }
+
+  async listCertificates(query: { tenantId: string; meetingId: string }, ctx: CallContext): Promise<DeletionCertificate[]> {
+    this.record('listCertificates', query.tenantId, ctx, { ...query });
+    return this.certificates.filter((c) => c.tenantId === query.tenantId && c.meetingId === query.meetingId);
+  }
+
+  async signingKeys(ctx: CallContext): Promise<GetSigningKeysResponse> {
+    this.record('signingKeys', '', ctx);
+    return {
+      keyName: 'confide-signing',
+      algorithm: 'ed25519',
+      keys: [{ version: 1, publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n', publicKeyBase64: 'AAAA', createdAt: '2026-01-01T00:00:00.000Z' }],
+    };
   }
 }

@@ -12,7 +12,6 @@ import {
   unavailable,
 } from '@confide/platform';
 import { createGatewayApp, type GatewayAppDeps } from '../../src/adapters/http/gateway.app';
-import { UNAUTHENTICATED_REQUESTER } from '../../src/adapters/http/meetings.routes';
 import { FakeLifecycle, FakeStorage } from '../support/fakes';
 
 let issuer: DevIssuer;
@@ -46,7 +45,7 @@ const meeting = (meetingId: string, tenantId = TENANT): Meeting => ({
   segmentCount: 1,
 });
 
-function setup(extra: Partial<GatewayAppDeps> & { legacy?: boolean } = {}) {
+function setup(extra: Partial<GatewayAppDeps> = {}) {
   const storage = new FakeStorage()
     .add({
       meeting: meeting('m1'),
@@ -100,15 +99,15 @@ function setup(extra: Partial<GatewayAppDeps> & { legacy?: boolean } = {}) {
   });
   const logger = createLogger({ service: 'gateway-test', destination });
   let n = 0;
-  const { legacy, ...overrides } = extra;
   const app = createGatewayApp({
     storage,
     lifecycle,
     logger,
     jsonBodyLimit: 256,
     newRequestId: () => `req-${++n}`,
-    ...(legacy ? {} : { authenticator: verifier, evaluator }),
-    ...overrides,
+    authenticator: verifier,
+    evaluator,
+    ...extra,
   });
   return { app, storage, lifecycle, logLines };
 }
@@ -137,28 +136,28 @@ describe('gateway: probes', () => {
   });
 });
 
-describe('gateway: legacy tenant header mode (no authenticator configured)', () => {
-  it('serves with the header and records the placeholder requester', async () => {
-    const { app, lifecycle } = setup({ legacy: true });
-    expect((await request(app).get('/api/meetings/m1').set('X-Confide-Tenant', TENANT)).status).toBe(200);
-    expect((await request(app).delete('/api/meetings/m1').set('X-Confide-Tenant', TENANT)).status).toBe(200);
-    expect(lifecycle.deletions[0]?.command.requestedBy).toBe(UNAUTHENTICATED_REQUESTER);
+describe('gateway: no unauthenticated mode', () => {
+  it('answers 401 to a request that only names a tenant, and calls no peer', async () => {
+    const { app, storage, lifecycle } = setup();
+    const res = await request(app).get('/api/meetings/m1').set('X-Confide-Tenant', TENANT);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="confide"');
+    expect(res.body).toEqual(errorBody('unauthenticated', 'a bearer token is required', 'req-1'));
+    expect((await request(app).delete('/api/meetings/m1').set('X-Confide-Tenant', TENANT)).status).toBe(401);
+    expect(storage.calls).toHaveLength(0);
+    expect(lifecycle.deletions).toHaveLength(0);
   });
 
-  it('rejects a missing X-Confide-Tenant with 400 in the error shape', async () => {
-    const { app, storage } = setup({ legacy: true });
-    const res = await request(app).get('/api/meetings');
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual(errorBody('invalid_argument', 'the X-Confide-Tenant header is required', 'req-1'));
-    expect(storage.calls).toHaveLength(0);
+  it('refuses to build an app without an authenticator or a policy', () => {
+    const incomplete = { authenticator: undefined, evaluator: undefined } as unknown as Partial<GatewayAppDeps>;
+    expect(() => setup(incomplete)).toThrow('createGatewayApp needs an authenticator and an evaluator');
+    expect(() => setup({ evaluator: undefined } as unknown as Partial<GatewayAppDeps>)).toThrow(/authenticator and an evaluator/);
   });
 
-  it('rejects a malformed X-Confide-Tenant with 400', async () => {
-    const { app, storage } = setup({ legacy: true });
-    const res = await request(app).get('/api/meetings').set('X-Confide-Tenant', 'tenant/../b');
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual(errorBody('invalid_argument', 'the X-Confide-Tenant header must be 1-128 characters of [A-Za-z0-9._:-]'));
-    expect(storage.calls).toHaveLength(0);
+  it('records the erasure as requested by the token\'s subject', async () => {
+    const { app, lifecycle } = setup();
+    expect((await request(app).delete('/api/meetings/m1').set(auth)).status).toBe(200);
+    expect(lifecycle.deletions[0]?.command).toMatchObject({ tenantId: TENANT, meetingId: 'm1', requestedBy: 'u-admin' });
   });
 });
 

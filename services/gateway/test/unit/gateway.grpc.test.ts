@@ -6,13 +6,21 @@ import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import request from 'supertest';
 import { MeetingStatus, StorageServiceService, type StorageServiceServer } from '@confide/contracts';
-import { ConfigError, GrpcServer, createLogger, loadConfig, serviceError, type Logger } from '@confide/platform';
+import {
+  DevIssuer,
+  GrpcServer,
+  OidcVerifier,
+  PolicyEvaluator,
+  SUBJECT_ASSERTION_METADATA,
+  createLogger,
+  generateServiceTrust,
+  serviceError,
+  type Logger,
+  type ServiceTrust,
+} from '@confide/platform';
 import { GrpcLifecycleClient } from '../../src/adapters/grpc/lifecycle.grpc-client';
 import { GrpcStorageClient, STORAGE_SERVICE_NAME } from '../../src/adapters/grpc/storage.grpc-client';
 import { createGatewayApp } from '../../src/adapters/http/gateway.app';
-import { gatewayConfigSchema } from '../../src/config';
-import { createGatewayModule } from '../../src/gateway.module';
-import { FakeLifecycle, FakeStorage } from '../support/fakes';
 
 jest.setTimeout(30_000);
 
@@ -68,10 +76,18 @@ describe('gateway over real gRPC clients', () => {
   let server: GrpcServer;
   let storage: GrpcStorageClient;
   let lifecycle: GrpcLifecycleClient;
+  let issuer: DevIssuer;
+  let evaluator: PolicyEvaluator;
+  let trust: ServiceTrust;
+  let auth: { Authorization: string };
   const seen = { metadata: [] as grpc.Metadata[] };
 
   beforeAll(async () => {
     logger = createLogger({ service: 'gateway-test', level: 'silent' });
+    issuer = await DevIssuer.start();
+    evaluator = await PolicyEvaluator.load({ logger, watch: false });
+    trust = await generateServiceTrust(['gateway']);
+    auth = { Authorization: `Bearer ${await issuer.mint({ sub: 'u-admin', tenant: TENANT, roles: ['admin'], mfa: true })}` };
     server = new GrpcServer({ address: '127.0.0.1:0', logger, reflection: false });
     server.add({ name: STORAGE_SERVICE_NAME, definition: StorageServiceService, implementation: fakeStorageService(seen) });
     const { port } = await server.start();
@@ -83,38 +99,58 @@ describe('gateway over real gRPC clients', () => {
     storage.close();
     lifecycle.close();
     await server.shutdown({ graceMs: 0 });
+    evaluator.close();
+    await issuer.stop();
   });
 
-  const app = () => createGatewayApp({ storage, lifecycle, logger });
+  const app = () =>
+    createGatewayApp({
+      storage,
+      lifecycle,
+      logger,
+      authenticator: new OidcVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl }),
+      evaluator,
+      assertionSigner: trust.signer('gateway'),
+    });
 
-  it('maps a meeting from the peer and passes the request id as metadata', async () => {
-    const res = await request(app()).get('/api/meetings/m1').set('X-Confide-Tenant', TENANT).set('X-Request-Id', 'rid-7');
+  it('maps a meeting from the peer and passes the request id and the signed subject assertion as metadata', async () => {
+    const res = await request(app()).get('/api/meetings/m1').set(auth).set('X-Request-Id', 'rid-7');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ meetingId: 'm1', status: 'active', startedAt: null });
-    expect(seen.metadata.at(-1)?.get('x-request-id')).toEqual(['rid-7']);
+    const metadata = seen.metadata.at(-1);
+    expect(metadata?.get('x-request-id')).toEqual(['rid-7']);
+    const [assertion] = metadata?.get(SUBJECT_ASSERTION_METADATA) ?? [];
+    // The peer learns who calls (the gateway) and for whom, from a signature it can check;
+    // the user's own bearer token is never forwarded.
+    await expect(trust.verifier.verify(String(assertion))).resolves.toMatchObject({
+      caller: { kind: 'service', service: 'gateway' },
+      subject: { id: 'u-admin', tenant: TENANT, roles: ['admin'], kind: 'user', mfa: true },
+    });
+    expect(metadata?.get('authorization')).toEqual([]);
+    expect(JSON.stringify(metadata?.getMap())).not.toContain(auth.Authorization.slice('Bearer '.length));
   });
 
   it('maps NOT_FOUND to 404', async () => {
-    const res = await request(app()).get('/api/meetings/m9').set('X-Confide-Tenant', TENANT);
+    const res = await request(app()).get('/api/meetings/m9').set(auth);
     expect(res.status).toBe(404);
     expect(res.body.error).toMatchObject({ code: 'not_found', message: 'meeting m9 not found' });
   });
 
   it('maps INTERNAL to 500 without the peer\'s details', async () => {
-    const res = await request(app()).get('/api/meetings/broken').set('X-Confide-Tenant', TENANT);
+    const res = await request(app()).get('/api/meetings/broken').set(auth);
     expect(res.status).toBe(500);
     expect(res.body.error).toMatchObject({ code: 'internal', message: 'internal error' });
     expect(res.text).not.toMatch(/segments|10\.0\.0\.7|pg:/);
   });
 
   it('ends a call that outlives its deadline with 504', async () => {
-    const res = await request(app()).get('/api/meetings/slow').set('X-Confide-Tenant', TENANT);
+    const res = await request(app()).get('/api/meetings/slow').set(auth);
     expect(res.status).toBe(504);
     expect(res.body.error.code).toBe('deadline_exceeded');
   });
 
   it('maps an unreachable peer to 503 without its address', async () => {
-    const res = await request(app()).delete('/api/meetings/m1').set('X-Confide-Tenant', TENANT);
+    const res = await request(app()).delete('/api/meetings/m1').set(auth);
     expect(res.status).toBe(503);
     expect(res.body.error).toMatchObject({ code: 'unavailable', message: 'a service the gateway depends on is unavailable; retry later' });
     expect(res.text).not.toContain('127.0.0.1');
@@ -124,40 +160,5 @@ describe('gateway over real gRPC clients', () => {
     const res = await request(app()).get('/readyz');
     expect(res.status).toBe(503);
     expect(res.body).toEqual({ status: 'not_ready', checks: { storage: 'serving', lifecycle: 'not_serving' } });
-  });
-});
-
-describe('gateway module', () => {
-  const logger = createLogger({ service: 'gateway-test', level: 'silent' });
-  const env = { STORAGE_GRPC_ADDR: 'storage:50055', LIFECYCLE_GRPC_ADDR: 'lifecycle:50056' };
-
-  it('refuses a non-loopback GATEWAY_HTTP_ADDR in the configuration', () => {
-    expect(() => loadConfig(gatewayConfigSchema, { ...env, GATEWAY_HTTP_ADDR: '0.0.0.0:8080' })).toThrow(ConfigError);
-    expect(() => loadConfig(gatewayConfigSchema, { ...env, GATEWAY_HTTP_ADDR: '0.0.0.0:8080' })).toThrow(/GATEWAY_HTTP_ADDR: host must be loopback/);
-  });
-
-  it('requires the peer addresses', () => {
-    expect(() => loadConfig(gatewayConfigSchema, {})).toThrow(/STORAGE_GRPC_ADDR: required.*LIFECYCLE_GRPC_ADDR: required/);
-  });
-
-  it('refuses to listen on a non-loopback address even when handed such a config', async () => {
-    const config = { ...loadConfig(gatewayConfigSchema, env), GATEWAY_HTTP_ADDR: '0.0.0.0:0' };
-    const module = createGatewayModule({ logger, config, storage: new FakeStorage(), lifecycle: new FakeLifecycle() });
-    await expect(module.start()).rejects.toThrow('GATEWAY_HTTP_ADDR must be a loopback address without TLS');
-    expect(module.grpcServices).toEqual([]);
-  });
-
-  it('serves HTTP on loopback between start and stop', async () => {
-    const config = loadConfig(gatewayConfigSchema, { ...env, GATEWAY_HTTP_ADDR: '127.0.0.1:0' });
-    const module = createGatewayModule({ logger, config, storage: new FakeStorage(), lifecycle: new FakeLifecycle() });
-    await module.start();
-    try {
-      const res = await request(`http://127.0.0.1:${module.httpPort}`).get('/healthz');
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ status: 'ok' });
-      await expect(module.ready?.()).resolves.toBe(true);
-    } finally {
-      await module.stop();
-    }
   });
 });

@@ -64,13 +64,17 @@ export function subjectOf(res: Response): Subject {
 
 /**
  * The tenant a request acts in: a user's own tenant (from the token, never from a header);
- * for staff the `X-Confide-Tenant` header (400 if absent/malformed) — the policy then
- * requires an active grant of that tenant.
+ * for staff the `X-Confide-Tenant` header or `named` (a body field; 400 if absent, malformed
+ * or different from the header) — the policy then requires an active grant of that tenant.
  */
-export function targetTenant(req: Request, res: Response): string {
+export function targetTenant(req: Request, res: Response, named?: string): string {
   const subject = subjectOf(res);
   if (subject.kind !== 'staff') return subject.tenant;
-  const tenant = req.get(TARGET_TENANT_HEADER);
+  const header = req.get(TARGET_TENANT_HEADER);
+  if (named !== undefined && header !== undefined && header !== named) {
+    throw new AppError('invalid-argument', `the tenant in the body and in ${TARGET_TENANT_HEADER} differ`);
+  }
+  const tenant = named ?? header;
   if (!tenant || !isWellFormedId(tenant)) {
     throw new AppError('invalid-argument', `staff must name the tenant in the ${TARGET_TENANT_HEADER} header (1-128 characters of [A-Za-z0-9._:-])`);
   }
@@ -82,10 +86,24 @@ export function targetTenant(req: Request, res: Response): string {
  * staff, the tenant's grants; honours the obligations (audit). Throws AccessDeniedError on a
  * deny and 'unavailable' when the access could not be audited: the route never proceeds.
  */
-export async function authorize(access: AccessControl, res: Response, action: UserAction, resource: PolicyResource): Promise<void> {
+export async function authorize(
+  access: AccessControl,
+  res: Response,
+  action: UserAction,
+  resource: PolicyResource,
+  /** `context.reason` (grant:request needs one). */
+  reason?: string,
+): Promise<void> {
   const subject = subjectOf(res);
   const grants = subject.kind === 'staff' && resource.tenant !== '' ? await access.grants.grantsFor(resource.tenant) : [];
-  const input = buildPolicyInput({ subject: toPolicySubject(subject), action, resource, now: access.clock.now(), grants });
+  const input = buildPolicyInput({
+    subject: toPolicySubject(subject),
+    action,
+    resource,
+    now: access.clock.now(),
+    grants,
+    ...(reason !== undefined ? { reason } : {}),
+  });
   const result = await enforceDecision(access.evaluator, access.auditor, input);
   if (result.allowed) return;
   if (result.refusal === 'audit-failed') throw new AppError('unavailable', 'the access could not be recorded; retry later');

@@ -2,30 +2,33 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { AppError, InMemoryGrantStore, LoggingDecisionAuditor, systemClock, type Logger } from '@confide/platform';
 import type { Authenticator, Clock, DecisionAuditor, GrantStore, PolicyDecider, SubjectAssertionSigner } from '../../ports/access.port';
 import type { LifecyclePort } from '../../ports/lifecycle.port';
+import type { LifecycleRecordsPort } from '../../ports/lifecycle-records.port';
 import type { StoragePort } from '../../ports/storage.port';
 import { authenticate, type AccessControl } from './access-control';
 import { respondWithError, sendError } from './http-errors';
+import { accessGrantsRoutes, auditRoutes, certificatesRoutes, signingKeysRoutes } from './lifecycle-records.routes';
 import { meetingsRoutes } from './meetings.routes';
-import { abortOnClose, requestId, requireTenant } from './request-context';
+import { abortOnClose, requestId } from './request-context';
 
 export const DEFAULT_JSON_BODY_LIMIT = '16kb';
 
 export interface GatewayAppDeps {
   storage: StoragePort;
   lifecycle: LifecyclePort;
+  /**
+   * Grants, audit export, certificates and signing keys (lifecycle's AccessGrantService,
+   * AuditService, CertificateService). Without it those routes are not served (404).
+   */
+  records?: LifecycleRecordsPort;
   logger: Logger;
   /** Largest accepted JSON body (express/body-parser syntax); default 16kb. */
   jsonBodyLimit?: string | number;
   /** Request id generator when the caller sends none; default crypto.randomUUID. */
   newRequestId?: () => string;
-  /**
-   * Bearer JWT verification (platform OidcVerifier). Together with `evaluator` it turns on
-   * authentication and per-route authorization. Without both, the LEGACY loopback-only
-   * X-Confide-Tenant header mode stays (to be removed once every composition passes them).
-   */
-  authenticator?: Authenticator;
-  /** The policy (platform PolicyEvaluator). Required with `authenticator`. */
-  evaluator?: PolicyDecider;
+  /** Bearer JWT verification (platform OidcVerifier). Every /api route requires a valid token. */
+  authenticator: Authenticator;
+  /** The policy (platform PolicyEvaluator), decided per route. */
+  evaluator: PolicyDecider;
   /** Where decisions with the `audit` obligation go; default a LoggingDecisionAuditor. */
   auditor?: DecisionAuditor;
   /** Staff grants (context.grants); default an empty InMemoryGrantStore (staff see nothing). */
@@ -36,10 +39,10 @@ export interface GatewayAppDeps {
   assertionSigner?: SubjectAssertionSigner;
 }
 
-function accessControl(deps: GatewayAppDeps): AccessControl | undefined {
-  if (!deps.authenticator && !deps.evaluator) return undefined;
+function accessControl(deps: GatewayAppDeps): AccessControl {
+  // Guards compositions that bypass the types: there is no unauthenticated mode.
   if (!deps.authenticator || !deps.evaluator) {
-    throw new AppError('invalid-argument', 'createGatewayApp needs both an authenticator and an evaluator');
+    throw new AppError('invalid-argument', 'createGatewayApp needs an authenticator and an evaluator');
   }
   return {
     evaluator: deps.evaluator,
@@ -53,14 +56,14 @@ function accessControl(deps: GatewayAppDeps): AccessControl | undefined {
  * The public REST API.
  * - GET /healthz: liveness (the process serves HTTP), never depends on peers.
  * - GET /readyz: readiness, 200 when storage and lifecycle answer grpc.health.v1 SERVING, else 503.
- * - /api/meetings...: Bearer JWT (401 + WWW-Authenticate), then the policy per route (403
+ * - /api/meetings, /api/access-grants, /api/audit/export, /api/certificates/:id,
+ *   /api/signing-keys: Bearer JWT (401 + WWW-Authenticate), then the policy per route (403
  *   `forbidden`), tenant from the token; JSON errors in one shape. Legacy header mode
  *   without an authenticator (see GatewayAppDeps).
  */
 export function createGatewayApp(deps: GatewayAppDeps): Express {
   const { logger } = deps;
   const access = accessControl(deps);
-  if (!access) logger.warn('gateway API in LEGACY X-Confide-Tenant header mode: no authentication (loopback only)');
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -101,11 +104,17 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
     res.set('Cache-Control', 'no-store');
     next();
   });
-  if (access && deps.authenticator) api.use(authenticate(deps.authenticator, deps.assertionSigner));
-  else api.use(requireTenant);
+  api.use(authenticate(deps.authenticator, deps.assertionSigner));
   api.use(abortOnClose);
   api.use(express.json({ limit: deps.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT }));
-  api.use('/meetings', meetingsRoutes({ storage: deps.storage, lifecycle: deps.lifecycle, ...(access ? { access } : {}) }));
+  api.use('/meetings', meetingsRoutes({ storage: deps.storage, lifecycle: deps.lifecycle, access, ...(deps.records ? { records: deps.records } : {}) }));
+  if (deps.records) {
+    const records = { records: deps.records, access };
+    api.use('/access-grants', accessGrantsRoutes(records));
+    api.use('/audit', auditRoutes(records));
+    api.use('/certificates', certificatesRoutes(records));
+    api.use('/signing-keys', signingKeysRoutes(records));
+  }
   app.use('/api', api);
 
   app.use((_req: Request, res: Response) => {

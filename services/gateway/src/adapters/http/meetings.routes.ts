@@ -2,16 +2,12 @@ import { Router, type Request, type Response } from 'express';
 import { invalidArgument, type UserAction } from '@confide/platform';
 import { isWellFormedId, parseDeleteBody, parsePageSize, parsePageToken } from '../../domain/api-input';
 import type { LifecyclePort } from '../../ports/lifecycle.port';
+import type { LifecycleRecordsPort } from '../../ports/lifecycle-records.port';
 import type { MeetingRef, OwnedMeeting, StoragePort } from '../../ports/storage.port';
 import { authorize, subjectOf, targetTenant, type AccessControl } from './access-control';
+import { latestCertificate } from './lifecycle-records.routes';
 import { presentAlert, presentErasure, presentMeeting, presentReport, presentSegment } from './meeting.presenter';
-import { callContext, tenantOf } from './request-context';
-
-/**
- * LEGACY header mode only (no authenticator configured): erasures are recorded as requested
- * by this placeholder. With authentication the requester is the subject's id.
- */
-export const UNAUTHENTICATED_REQUESTER = 'unauthenticated-gateway-caller';
+import { callContext } from './request-context';
 
 /** The policy action of each route (policies/README.md). */
 export const ROUTE_ACTIONS = {
@@ -29,16 +25,22 @@ function unwrap<T>(parsed: { ok: true; value: T } | { ok: false; message: string
 }
 
 /**
- * /api/meetings: reads from storage, erasure through lifecycle. With `access`, every route
- * is authorized by the policy first (lists: the tenant; a meeting: tenant, owner and id from
- * storage's record, so another tenant's meeting is simply not found). Without it, the
- * legacy X-Confide-Tenant header mode. Errors go to the app's error handler.
+ * /api/meetings: reads from storage, erasure through lifecycle. Every route is authorized by
+ * the policy first (lists: the tenant; a meeting: tenant, owner and id from storage's record,
+ * so another tenant's meeting is simply not found). The subject is already authenticated
+ * (access-control.ts). Errors go to the app's error handler.
  */
-export function meetingsRoutes(deps: { storage: StoragePort; lifecycle: LifecyclePort; access?: AccessControl }): Router {
-  const { storage, lifecycle, access } = deps;
+export function meetingsRoutes(deps: {
+  storage: StoragePort;
+  lifecycle: LifecyclePort;
+  access: AccessControl;
+  /** With it, DELETE answers with the erasure's signed deletion certificate too. */
+  records?: LifecycleRecordsPort;
+}): Router {
+  const { storage, lifecycle, access, records } = deps;
   const router = Router();
 
-  const tenant = (req: Request, res: Response): string => (access ? targetTenant(req, res) : tenantOf(res));
+  const tenant = (req: Request, res: Response): string => targetTenant(req, res);
 
   const meetingRef = (req: Request, res: Response): MeetingRef => {
     const meetingId = req.params.id;
@@ -54,7 +56,6 @@ export function meetingsRoutes(deps: { storage: StoragePort; lifecycle: Lifecycl
    */
   const authorizedMeeting = async (req: Request, res: Response, action: UserAction): Promise<{ ref: MeetingRef; meeting?: OwnedMeeting }> => {
     const ref = meetingRef(req, res);
-    if (!access) return { ref };
     const resource = { tenant: ref.tenantId, meeting: ref.meetingId, kind: 'meeting' };
     if (subjectOf(res).kind !== 'user') {
       await authorize(access, res, action, { ...resource, owner: '' });
@@ -69,7 +70,7 @@ export function meetingsRoutes(deps: { storage: StoragePort; lifecycle: Lifecycl
     const pageSize = unwrap(parsePageSize(req.query.pageSize));
     const pageToken = unwrap(parsePageToken(req.query.pageToken));
     const tenantId = tenant(req, res);
-    if (access) await authorize(access, res, ROUTE_ACTIONS.list, { tenant: tenantId, owner: '', meeting: '', kind: 'tenant' });
+    await authorize(access, res, ROUTE_ACTIONS.list, { tenant: tenantId, owner: '', meeting: '', kind: 'tenant' });
     const page = await storage.listMeetings({ tenantId, pageSize, pageToken }, callContext(res));
     res.json({ meetings: page.meetings.map(presentMeeting), nextPageToken: page.nextPageToken || null });
   });
@@ -100,9 +101,14 @@ export function meetingsRoutes(deps: { storage: StoragePort; lifecycle: Lifecycl
   router.delete('/:id', async (req, res) => {
     const { reason } = unwrap(parseDeleteBody(req.body));
     const { ref } = await authorizedMeeting(req, res, ROUTE_ACTIONS.delete);
-    const requestedBy = access ? subjectOf(res).id : UNAUTHENTICATED_REQUESTER;
+    const requestedBy = subjectOf(res).id;
     const erased = await lifecycle.deleteMeeting({ ...ref, requestedBy, reason }, callContext(res));
-    res.json(presentErasure(erased));
+    if (!records) {
+      res.json(presentErasure(erased));
+      return;
+    }
+    const issued = await latestCertificate(records, ref, res);
+    res.json({ ...presentErasure(erased), certificateId: issued?.certificateId ?? null, certificate: issued?.certificate ?? null });
   });
 
   return router;
