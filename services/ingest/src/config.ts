@@ -1,4 +1,4 @@
-import { zCsv, zDurationMs, zListenAddress } from '@confide/platform';
+import { keyRegistryEnvShape, kmsEnvShape, refineTlsEnv, tlsEnvShape, zCsv, zDurationMs, zTlsListenAddress } from '@confide/platform';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -9,11 +9,21 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
  */
 export const ingestConfigSchema = z.object({
   /** gRPC listener when running alone (microservices mode). Loopback only until TLS lands. */
-  GRPC_ADDR: zListenAddress.default('127.0.0.1:50051'),
+  GRPC_ADDR: zTlsListenAddress.default('127.0.0.1:50051'),
+  /**
+   * TLS_CERT_FILE / TLS_KEY_FILE: serve TLS 1.3 only (any address; without them loopback only) and
+   * present the certificate to peers; TLS_CA_FILE: require and verify peers' certificates (mTLS).
+   * See docs/adr/0008-tls.md and `pnpm certs:dev`.
+   */
+  ...tlsEnvShape,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Event bus adapter; "in-process" only makes sense for a standalone smoke run. */
   EVENT_BUS: z.enum(['kafka', 'in-process']).default('kafka'),
   KAFKA_BROKERS: zCsv.optional(),
+  /** KMS (KMS, VAULT_*, KMS_*): see packages/platform/README.md. */
+  ...kmsEnvShape,
+  /** The key registry (storage's KeyRegistryService); required by main.ts (microservices mode). */
+  ...keyRegistryEnvShape,
   /**
    * Identity of this instance; the relay consumer group is `ingest-<id>`. Unset: the host
    * name plus a random suffix (unique per process, which is what the relay needs).
@@ -26,7 +36,7 @@ export const ingestConfigSchema = z.object({
   INGEST_COMPLETION_TIMEOUT: zDurationMs.default(120_000),
   /** Responses queued for a client that does not read before its stream fails (RESOURCE_EXHAUSTED). */
   INGEST_MAX_PENDING_RESPONSES: positiveInt(1000),
-});
+}).superRefine(refineTlsEnv({ listenAddressVariables: ['GRPC_ADDR'] }));
 
 export type IngestConfig = z.output<typeof ingestConfigSchema>;
 

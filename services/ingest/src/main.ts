@@ -1,14 +1,18 @@
 /**
  * Microservices mode: the ingest service alone in its own process.
- * loadConfig -> logger -> telemetry -> event bus (Kafka) -> module (use cases) -> gRPC server.
+ * loadConfig -> logger -> telemetry -> keys (KMS + key registry at KEY_REGISTRY_GRPC_ADDR) ->
+ * event bus (Kafka, every payload encrypted) -> module (use cases) -> gRPC server.
  */
 import {
   ConfigError,
   GrpcServer,
+  KMS_DEFAULTS,
   createEventBusFromConfig,
+  createServiceKeys,
   createLogger,
   errorSummary,
   loadConfig,
+  loadTlsSettings,
   onShutdown,
   runServiceModules,
   startTelemetry,
@@ -19,21 +23,34 @@ import { createIngestModule } from './ingest.module';
 async function main(): Promise<void> {
   const config = loadConfig(ingestConfigSchema);
   const logger = createLogger({ service: 'ingest', level: config.LOG_LEVEL });
+  // TLS 1.3 for the listener and the clients when TLS_CERT_FILE/TLS_KEY_FILE are set (read once; ConfigError otherwise).
+  const tls = loadTlsSettings(config);
   const telemetry = await startTelemetry({ serviceName: 'ingest' });
-  const bus = await createEventBusFromConfig(config, logger, 'confide-ingest');
+  // Keys first (docs/adr/0010-key-hierarchy.md): a configuration error stops the start before any connection.
+  const keys = await createServiceKeys(config, logger, { tls });
+  const bus = keys.protect(
+    await createEventBusFromConfig(config, logger, 'confide-ingest').catch((err: unknown) => {
+      keys.close();
+      throw err;
+    }),
+  );
   const module = createIngestModule({ logger, bus, config });
-  const server = new GrpcServer({ address: config.GRPC_ADDR, logger });
+  const server = new GrpcServer({ address: config.GRPC_ADDR, logger, tls });
   let running: Awaited<ReturnType<typeof runServiceModules>>;
   try {
     running = await runServiceModules({ modules: [module], server, logger, telemetry });
   } catch (err) {
     await bus.close();
+    keys.close();
     throw err;
   }
-  logger.info({ port: running.port, eventBus: config.EVENT_BUS }, 'ingest service listening');
+  await keys.reportHealth(server, module.grpcServices.map((s) => s.name));
+  logger.info({ port: running.port, eventBus: config.EVENT_BUS, kms: config.KMS ?? KMS_DEFAULTS.KMS }, 'ingest service listening');
   onShutdown(logger, async () => {
+    keys.health.stop();
     await running.stop();
     await bus.close();
+    keys.close();
   });
 }
 

@@ -1,4 +1,4 @@
-import { zCsv, zListenAddress } from '@confide/platform';
+import { keyRegistryEnvShape, kmsEnvShape, refineTlsEnv, tlsEnvShape, zCsv, zTlsListenAddress } from '@confide/platform';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -9,11 +9,21 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
  */
 export const insightsConfigSchema = z.object({
   /** gRPC listener when running alone (microservices mode). */
-  GRPC_ADDR: zListenAddress.default('127.0.0.1:50054'),
+  GRPC_ADDR: zTlsListenAddress.default('127.0.0.1:50054'),
+  /**
+   * TLS_CERT_FILE / TLS_KEY_FILE: serve TLS 1.3 only (any address; without them loopback only) and
+   * present the certificate to peers; TLS_CA_FILE: require and verify peers' certificates (mTLS).
+   * See docs/adr/0008-tls.md and `pnpm certs:dev`.
+   */
+  ...tlsEnvShape,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Event bus adapter; "in-process" only makes sense for a standalone smoke run. */
   EVENT_BUS: z.enum(['kafka', 'in-process']).default('kafka'),
   KAFKA_BROKERS: zCsv.optional(),
+  /** KMS (KMS, VAULT_*, KMS_*): see packages/platform/README.md. */
+  ...kmsEnvShape,
+  /** The key registry (storage's KeyRegistryService); required by main.ts (microservices mode). */
+  ...keyRegistryEnvShape,
   /** JSON file with the alert rules (replaces the defaults); unset = built-in defaults. */
   INSIGHTS_RULES_FILE: z.string().min(1).optional(),
   /** Rule ids to switch off, comma-separated (e.g. "phrase.competitor-mention"). */
@@ -24,6 +34,6 @@ export const insightsConfigSchema = z.object({
   INSIGHTS_MAX_SEGMENTS_PER_MEETING: positiveInt(10_000),
   /** Meetings accumulating at once; the least recently updated is forgotten beyond it. */
   INSIGHTS_MAX_ACTIVE_MEETINGS: positiveInt(1_000),
-});
+}).superRefine(refineTlsEnv({ listenAddressVariables: ['GRPC_ADDR'] }));
 
 export type InsightsConfig = z.output<typeof insightsConfigSchema>;

@@ -1,14 +1,18 @@
 /**
  * Microservices mode: the insights service alone in its own process.
- * loadConfig -> logger -> telemetry -> event bus (Kafka), rules -> module (use cases) -> gRPC server.
+ * loadConfig -> logger -> telemetry -> keys (KMS + key registry at KEY_REGISTRY_GRPC_ADDR) ->
+ * event bus (Kafka, every payload encrypted), rules -> module (use cases) -> gRPC server.
  */
 import {
   ConfigError,
   GrpcServer,
+  KMS_DEFAULTS,
   createEventBusFromConfig,
+  createServiceKeys,
   createLogger,
   errorSummary,
   loadConfig,
+  loadTlsSettings,
   onShutdown,
   runServiceModules,
   startTelemetry,
@@ -20,22 +24,34 @@ import { createInsightsModule, insightsModuleOptions } from './insights.module';
 async function main(): Promise<void> {
   const config = loadConfig(insightsConfigSchema);
   const logger = createLogger({ service: 'insights', level: config.LOG_LEVEL });
+  // TLS 1.3 for the listener and the clients when TLS_CERT_FILE/TLS_KEY_FILE are set (read once; ConfigError otherwise).
+  const tls = loadTlsSettings(config);
   const telemetry = await startTelemetry({ serviceName: 'insights' });
   const rules = config.INSIGHTS_RULES_FILE ? await loadAlertRulesFile(config.INSIGHTS_RULES_FILE) : undefined;
-  const bus = await createEventBusFromConfig(config, logger, 'confide-insights');
+  const keys = await createServiceKeys(config, logger, { tls });
+  const bus = keys.protect(
+    await createEventBusFromConfig(config, logger, 'confide-insights').catch((err: unknown) => {
+      keys.close();
+      throw err;
+    }),
+  );
   const module = createInsightsModule({ logger, bus, ...insightsModuleOptions(config, rules) });
-  const server = new GrpcServer({ address: config.GRPC_ADDR, logger });
+  const server = new GrpcServer({ address: config.GRPC_ADDR, logger, tls });
   let running: Awaited<ReturnType<typeof runServiceModules>>;
   try {
     running = await runServiceModules({ modules: [module], server, logger, telemetry });
   } catch (err) {
     await bus.close();
+    keys.close();
     throw err;
   }
-  logger.info({ port: running.port, eventBus: config.EVENT_BUS }, 'insights service listening');
+  await keys.reportHealth(server, module.grpcServices.map((s) => s.name));
+  logger.info({ port: running.port, eventBus: config.EVENT_BUS, kms: config.KMS ?? KMS_DEFAULTS.KMS }, 'insights service listening');
   onShutdown(logger, async () => {
+    keys.health.stop();
     await running.stop();
     await bus.close();
+    keys.close();
   });
 }
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { zCsv, zDurationMs, zListenAddress } from '@confide/platform';
+import { keyRegistryEnvShape, kmsEnvShape, refineTlsEnv, tlsEnvShape, zCsv, zDurationMs, zTlsListenAddress } from '@confide/platform';
 import { z } from 'zod';
 
 /** Where `pnpm native:build` puts ps-stream (same path from src/ and dist/). */
@@ -11,11 +11,21 @@ export const DEFAULT_POCKETSPHINX_BINARY = resolve(__dirname, '..', 'native', 'b
  */
 export const transcriptionConfigSchema = z.object({
   /** gRPC listener when running alone (microservices mode). Loopback only until TLS lands. */
-  GRPC_ADDR: zListenAddress.default('127.0.0.1:50052'),
+  GRPC_ADDR: zTlsListenAddress.default('127.0.0.1:50052'),
+  /**
+   * TLS_CERT_FILE / TLS_KEY_FILE: serve TLS 1.3 only (any address; without them loopback only) and
+   * present the certificate to peers; TLS_CA_FILE: require and verify peers' certificates (mTLS).
+   * See docs/adr/0008-tls.md and `pnpm certs:dev`.
+   */
+  ...tlsEnvShape,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Event bus adapter; "in-process" only makes sense for a standalone smoke run. */
   EVENT_BUS: z.enum(['kafka', 'in-process']).default('kafka'),
   KAFKA_BROKERS: zCsv.optional(),
+  /** KMS (KMS, VAULT_*, KMS_*): see packages/platform/README.md. */
+  ...kmsEnvShape,
+  /** The key registry (storage's KeyRegistryService); required by main.ts (microservices mode). */
+  ...keyRegistryEnvShape,
   /** Speech-to-text engine behind the SttEngine port. */
   STT_ENGINE: z.enum(['pocketsphinx']).default('pocketsphinx'),
   STT_LANGUAGE: z.string().min(2).default('en-US'),
@@ -27,7 +37,7 @@ export const transcriptionConfigSchema = z.object({
   POCKETSPHINX_DICT: z.string().min(1).optional(),
   /** Minimum audio between two partial results. */
   POCKETSPHINX_PARTIAL_INTERVAL: zDurationMs.default(300),
-});
+}).superRefine(refineTlsEnv({ listenAddressVariables: ['GRPC_ADDR'] }));
 
 export type TranscriptionConfig = z.output<typeof transcriptionConfigSchema>;
 

@@ -1,15 +1,19 @@
 /**
  * Microservices mode: the transcription service alone in its own process.
- * loadConfig -> logger -> telemetry -> engine (pocketsphinx) -> event bus (Kafka)
- * -> module (use case) -> gRPC server.
+ * loadConfig -> logger -> telemetry -> engine (pocketsphinx) -> keys (KMS + key registry at
+ * KEY_REGISTRY_GRPC_ADDR) -> event bus (Kafka, every payload encrypted) -> module (use case,
+ * destroys the audio key when a meeting's transcription completes) -> gRPC server.
  */
 import {
   ConfigError,
   GrpcServer,
+  KMS_DEFAULTS,
   createEventBusFromConfig,
+  createServiceKeys,
   createLogger,
   errorSummary,
   loadConfig,
+  loadTlsSettings,
   onShutdown,
   runServiceModules,
   startTelemetry,
@@ -21,23 +25,36 @@ import { createTranscriptionModule } from './transcription.module';
 async function main(): Promise<void> {
   const config = loadConfig(transcriptionConfigSchema);
   const logger = createLogger({ service: 'transcription', level: config.LOG_LEVEL });
+  // TLS 1.3 for the listener and the clients when TLS_CERT_FILE/TLS_KEY_FILE are set (read once; ConfigError otherwise).
+  const tls = loadTlsSettings(config);
   const telemetry = await startTelemetry({ serviceName: 'transcription' });
   const engine = createPocketsphinxEngine(config, logger);
   engine.assertAvailable();
-  const bus = await createEventBusFromConfig(config, logger, 'confide-transcription');
-  const module = createTranscriptionModule({ logger, bus, engine });
-  const server = new GrpcServer({ address: config.GRPC_ADDR, logger });
+  const keys = await createServiceKeys(config, logger, { tls });
+  const bus = keys.protect(
+    await createEventBusFromConfig(config, logger, 'confide-transcription').catch((err: unknown) => {
+      keys.close();
+      throw err;
+    }),
+  );
+  // audioKeys: the meeting's audio key is destroyed once its transcription completed (crypto-shredding).
+  const module = createTranscriptionModule({ logger, bus, engine, audioKeys: keys.keyring });
+  const server = new GrpcServer({ address: config.GRPC_ADDR, logger, tls });
   let running: Awaited<ReturnType<typeof runServiceModules>>;
   try {
     running = await runServiceModules({ modules: [module], server, logger, telemetry });
   } catch (err) {
     await bus.close();
+    keys.close();
     throw err;
   }
-  logger.info({ port: running.port, engine: engine.info.engine, eventBus: config.EVENT_BUS }, 'transcription service listening');
+  await keys.reportHealth(server, module.grpcServices.map((s) => s.name));
+  logger.info({ port: running.port, engine: engine.info.engine, eventBus: config.EVENT_BUS, kms: config.KMS ?? KMS_DEFAULTS.KMS }, 'transcription service listening');
   onShutdown(logger, async () => {
+    keys.health.stop();
     await running.stop();
     await bus.close();
+    keys.close();
   });
 }
 
