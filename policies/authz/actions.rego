@@ -13,6 +13,11 @@ content_read_actions := {
 # What support staff may do under an active grant: content reads and listing, nothing else.
 staff_grant_actions := content_read_actions | {"meeting:list"}
 
+# Staff-access grants: staff request (grant:request, with a reason); the tenant's owners and
+# admins decide a request — approve or deny — (grant:approve), revoke a grant (grant:revoke)
+# and list them (grant:list); staff list only their own (staff.rego). Auditors read and
+# export the audit log and read deletion certificates, never content.
+
 # Destructive and administrative actions: the subject must have authenticated with MFA.
 # Any action ending in ":delete" is destructive, so a new *:delete action is covered too.
 mfa_listed_actions := {

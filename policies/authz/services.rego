@@ -18,9 +18,38 @@ storage_read_rpcs := {
 	"rpc:confide.storage.v1.StorageService/GetReport",
 }
 
+# What the gateway asks of lifecycle for its users (each RPC also decides the end user's
+# action at lifecycle: grant:request/approve/revoke/list, audit:read/export, certificate:read).
+# GetSigningKeys serves public keys only and acts for no user.
+lifecycle_gateway_rpcs := {
+	"rpc:confide.lifecycle.v1.LifecycleService/DeleteMeeting",
+	"rpc:confide.lifecycle.v1.AccessGrantService/RequestAccessGrant",
+	"rpc:confide.lifecycle.v1.AccessGrantService/ApproveAccessGrant",
+	"rpc:confide.lifecycle.v1.AccessGrantService/DenyAccessGrant",
+	"rpc:confide.lifecycle.v1.AccessGrantService/RevokeAccessGrant",
+	"rpc:confide.lifecycle.v1.AccessGrantService/ListAccessGrants",
+	"rpc:confide.lifecycle.v1.AuditService/ExportAuditLog",
+	"rpc:confide.lifecycle.v1.AuditService/GetAuditHead",
+	"rpc:confide.lifecycle.v1.CertificateService/GetDeletionCertificate",
+	"rpc:confide.lifecycle.v1.CertificateService/ListDeletionCertificates",
+	"rpc:confide.lifecycle.v1.CertificateService/GetSigningKeys",
+}
+
+# Storage maintenance for lifecycle only: retention (tenant listing, expired meetings,
+# archive/restore), the audio-key deadline, tenant and participant erasure (docs/adr/0012-retention.md).
+storage_maintenance_rpcs := {
+	"rpc:confide.storage.v1.StorageMaintenanceService/ListTenants",
+	"rpc:confide.storage.v1.StorageMaintenanceService/ListExpiredMeetings",
+	"rpc:confide.storage.v1.StorageMaintenanceService/ListAudioKeysDue",
+	"rpc:confide.storage.v1.StorageMaintenanceService/ArchiveMeeting",
+	"rpc:confide.storage.v1.StorageMaintenanceService/RestoreMeeting",
+	"rpc:confide.storage.v1.StorageMaintenanceService/PurgeTenant",
+	"rpc:confide.storage.v1.StorageMaintenanceService/PurgeParticipant",
+}
+
 service_rpcs := {
-	"gateway": (storage_read_rpcs | {"rpc:confide.lifecycle.v1.LifecycleService/DeleteMeeting"}),
-	"lifecycle": {"rpc:confide.storage.v1.StorageService/PurgeMeeting"},
+	"gateway": (storage_read_rpcs | lifecycle_gateway_rpcs),
+	"lifecycle": ({"rpc:confide.storage.v1.StorageService/PurgeMeeting"} | storage_maintenance_rpcs),
 	"ingest": set(),
 	"transcription": set(),
 	"insights": set(),

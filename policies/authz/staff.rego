@@ -21,6 +21,20 @@ denials contains "reason-required" if {
 	context_reason == ""
 }
 
+# --- grant:list: staff see their own requests and grants (resource.owner = the staff id) ----
+
+permits contains "staff-own-grants" if {
+	is_staff
+	staff_lists_own_grants
+}
+
+staff_lists_own_grants if {
+	action == "grant:list"
+	resource_tenant != ""
+	resource_owner != ""
+	resource_owner == subject_id
+}
+
 # --- reads under a grant -----------------------------------------------------------------
 
 permits contains concat("", ["staff-grant:", str_field(grants[i], "id")]) if {
@@ -44,6 +58,7 @@ denials contains "staff-action-not-permitted" if {
 	known_actions[action]
 	action != "grant:request"
 	not staff_grant_actions[action]
+	not staff_lists_own_grants
 }
 
 denials contains "mfa-required" if {

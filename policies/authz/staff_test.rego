@@ -268,3 +268,37 @@ test_users_cannot_request_grants if {
 	d := decide(req_ctx(user("u-owner", "t1", ["owner"], true), "grant:request", tenant_resource("t1"), ctx([], "why")))
 	denied_with(d, "role-not-permitted")
 }
+
+# --- grant:list: only their own requests and grants ---------------------------------------------
+
+own_grants(tenant) := {"tenant": tenant, "owner": "s1", "meeting": "", "kind": "grants"}
+
+test_staff_lists_own_grants_without_a_grant if {
+	d := decide(staff_req("grant:list", own_grants("t1"), [], false))
+	d.allow
+	d.reasons == ["staff-own-grants"]
+	d.obligations == ["audit", "staff-access"]
+}
+
+test_staff_cannot_list_other_staff_grants if {
+	d := decide(staff_req("grant:list", {"tenant": "t1", "owner": "s2", "meeting": "", "kind": "grants"}, [grant], true))
+	denied_with(d, "staff-action-not-permitted")
+	not d.allow
+}
+
+test_staff_cannot_list_all_grants if {
+	d := decide(staff_req("grant:list", tenant_resource("t1"), [grant], true))
+	denied_with(d, "staff-action-not-permitted")
+}
+
+test_staff_own_grants_need_tenant if {
+	d := decide(staff_req("grant:list", own_grants(""), [], true))
+	denied_with(d, "resource-tenant-missing")
+}
+
+test_staff_cannot_approve_or_revoke_grants if {
+	every a in {"grant:approve", "grant:revoke"} {
+		d := decide(staff_req(a, own_grants("t1"), [grant], true))
+		denied_with(d, "staff-action-not-permitted")
+	}
+}

@@ -263,3 +263,52 @@ test_user_cannot_call_rpc if {
 		denied_with(d, "rpc-service-only")
 	}
 }
+
+# --- staff-access grants, audit log and certificates (issue 5 item 6, issue 6) ------------------
+
+test_grant_decisions_need_owner_or_admin_with_mfa if {
+	every a in {"grant:approve", "grant:revoke"} {
+		every role in {"owner", "admin"} {
+			decide(req(user("u-a", "t1", [role], true), a, tenant_resource("t1"))).allow
+			d := decide(req(user("u-a", "t1", [role], false), a, tenant_resource("t1")))
+			d.reasons == ["mfa-required"]
+		}
+		every role in {"member", "auditor"} {
+			denied_with(decide(req(user("u-a", "t1", [role], true), a, tenant_resource("t1"))), "role-not-permitted")
+		}
+	}
+}
+
+test_grant_decisions_audited if {
+	d := decide(req(user("u-a", "t1", ["admin"], true), "grant:approve", tenant_resource("t1")))
+	d.obligations == ["audit"]
+}
+
+test_grant_list_owner_admin_only if {
+	decide(req(user("u-a", "t1", ["admin"], false), "grant:list", tenant_resource("t1"))).allow
+	denied_with(decide(req(user("u-a", "t1", ["member"], true), "grant:list", tenant_resource("t1"))), "role-not-permitted")
+	denied_with(decide(req(user("u-a", "t1", ["admin"], true), "grant:list", tenant_resource("t2"))), "tenant-isolation")
+}
+
+test_auditor_reads_and_exports_audit_log_but_no_content if {
+	decide(req(user("u-aud", "t1", ["auditor"], false), "audit:read", tenant_resource("t1"))).allow
+	decide(req(user("u-aud", "t1", ["auditor"], true), "audit:export", tenant_resource("t1"))).allow
+	decide(req(user("u-aud", "t1", ["auditor"], false), "certificate:read", tenant_resource("t1"))).allow
+	every a in content_reads {
+		denied_with(decide(req(user("u-aud", "t1", ["auditor"], true), a, m1)), "role-not-permitted")
+	}
+	denied_with(decide(req(user("u-aud", "t1", ["auditor"], true), "audit:export", tenant_resource("t2"))), "tenant-isolation")
+	denied_with(decide(req(user("u-aud", "t1", ["auditor"], true), "certificate:read", tenant_resource("t2"))), "tenant-isolation")
+}
+
+test_audit_export_needs_mfa if {
+	d := decide(req(user("u-aud", "t1", ["auditor"], false), "audit:export", tenant_resource("t1")))
+	d.reasons == ["mfa-required"]
+}
+
+test_certificates_readable_by_owner_admin_auditor_only if {
+	every role in {"owner", "admin", "auditor"} {
+		decide(req(user("u-a", "t1", [role], false), "certificate:read", tenant_resource("t1"))).allow
+	}
+	denied_with(decide(req(user("u-a", "t1", ["member"], true), "certificate:read", tenant_resource("t1"))), "role-not-permitted")
+}
