@@ -1,7 +1,14 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
+  DevIssuer,
   EnvelopePayloadProtector,
+  PolicyEvaluator,
+  type DecisionAuditor,
+  type GrantStore,
+  generateServiceTrust,
+  systemClock,
+  type RpcAuthorizationDeps,
   GrpcKeyRegistry,
   LocalKms,
   MeetingKeyring,
@@ -18,10 +25,10 @@ import {
   type Logger,
   type ServiceModule,
 } from '@confide/platform';
-import { createGatewayModule, gatewayConfigSchema } from '@confide/gateway-service';
+import { createGatewayModule, gatewayConfigSchema, type GatewayConfig } from '@confide/gateway-service';
 import { createIngestModule, ingestConfigSchema } from '@confide/ingest-service';
 import { createInsightsModule, insightsConfigSchema, insightsModuleOptions, loadAlertRulesFile } from '@confide/insights-service';
-import { GrpcMeetingStore, createLifecycleModule } from '@confide/lifecycle-service';
+import { GrpcMeetingStore, GrpcStorageMaintenance, createLifecycleModule } from '@confide/lifecycle-service';
 import { createStorageModule, defaultStateDir, resolveStorageDatabase, storageConfigSchema } from '@confide/storage-service';
 import {
   createPocketsphinxEngine,
@@ -29,6 +36,21 @@ import {
   transcriptionConfigSchema,
 } from '@confide/transcription-service';
 import { allInOneConfigSchema } from './config';
+
+/** A development token request (`RunningPlatform.mintToken`). */
+export interface DevTokenRequest {
+  tenant: string;
+  /** Subject id; default `dev-user`. */
+  user?: string;
+  /** Default ['admin']. */
+  roles?: string[];
+  /** Second factor (required for deletions); default false. */
+  mfa?: boolean;
+  /** Support staff instead of a tenant user (no tenant, no roles; needs a grant). */
+  staff?: boolean;
+  /** Seconds; default 3600. */
+  expiresInSec?: number;
+}
 
 export interface RunningPlatform {
   /** host:port of the one gRPC listener (every service). */
@@ -38,6 +60,21 @@ export interface RunningPlatform {
   logger: Logger;
   /** The underlying bus (ciphertext only): tests read raw records from it. */
   rawBus: EventBus;
+  /**
+   * The OIDC issuer the gateway trusts: the local development issuer started here (loopback
+   * HTTP, fresh key per start), or the one named by OIDC_ISSUER (then `dev` is false).
+   */
+  issuer: { url: string; audience: string; dev: boolean };
+  /**
+   * An access token from the development issuer, verified by the gateway like any issuer's
+   * (there is no bypass). Rejects when OIDC_ISSUER names an external issuer.
+   */
+  mintToken(request: DevTokenRequest): Promise<string>;
+  /**
+   * Staff grants as the policy reads them: lifecycle's PostgreSQL `staff_grants` (requested,
+   * approved, denied and revoked through `/api/access-grants`).
+   */
+  grants: GrantStore;
   stop(): Promise<void>;
 }
 
@@ -103,11 +140,91 @@ export async function startAllInOne(
   const keyring = new MeetingKeyring({ kms, registry: keyRegistry });
   const bus = protectEventBus(rawBus, new EnvelopePayloadProtector(keyring), { logger });
 
-  const storageConfig = loadConfig(storageConfigSchema, moduleEnv);
+  // Storage's schema requires the trusted caller keys of microservices mode; here the callers'
+  // keys are generated in memory (generateServiceTrust below) and injected as `authorization`,
+  // so the variable is never read: a marker satisfies the schema unless one was given.
+  const storageConfig = loadConfig(storageConfigSchema, { SUBJECT_ASSERTION_TRUSTED_KEYS: 'all-in-one=in-memory', ...moduleEnv });
   const database = await resolveStorageDatabase(storageConfig, logger);
   const insightsConfig = loadConfig(insightsConfigSchema, moduleEnv);
   const alertRules = insightsConfig.INSIGHTS_RULES_FILE ? await loadAlertRulesFile(insightsConfig.INSIGHTS_RULES_FILE) : undefined;
-  const gateway = createGatewayModule({ logger, config: loadConfig(gatewayConfigSchema, moduleEnv) });
+  // Identity (docs/adr/0009-identity.md): a real local OIDC issuer unless OIDC_ISSUER names
+  // one; fresh service keys for the subject assertions gateway -> storage/lifecycle and
+  // lifecycle -> storage; one policy evaluator (reloaded when policy.wasm changes).
+  const devIssuer = config.OIDC_ISSUER ? undefined : await DevIssuer.start();
+  const trust = await generateServiceTrust(['gateway', 'lifecycle']);
+  let evaluator: PolicyEvaluator;
+  try {
+    evaluator = await PolicyEvaluator.load({ logger, ...(config.POLICY_WASM_PATH ? { path: config.POLICY_WASM_PATH } : {}) });
+  } catch (err) {
+    await devIssuer?.stop();
+    throw err;
+  }
+  const releaseIdentity = async (): Promise<void> => {
+    evaluator.close();
+    await devIssuer?.stop();
+  };
+  // Lifecycle (docs/adr/0011): its PostgreSQL tables in storage's database, the local KMS's
+  // ed25519 signing key. Its hash-chained audit log records every audited decision of every
+  // service here, and its staff_grants table is the policy's GrantStore everywhere.
+  // (authorization -> lifecycle -> auditor/grants: the two delegate to the module built below.)
+  let lifecycleRecords: { decisionAuditor?: DecisionAuditor; grants?: GrantStore } = {};
+  const auditor: DecisionAuditor = {
+    record: (decision, input) => {
+      if (!lifecycleRecords.decisionAuditor) return Promise.reject(new Error('the audit log is not available'));
+      return lifecycleRecords.decisionAuditor.record(decision, input);
+    },
+  };
+  const grants: GrantStore = {
+    grantsFor: (tenant) => {
+      if (!lifecycleRecords.grants) return Promise.reject(new Error('the grant store is not available'));
+      return lifecycleRecords.grants.grantsFor(tenant);
+    },
+  };
+  const authorization: RpcAuthorizationDeps = { evaluator, verifier: trust.verifier, auditor, grants, clock: systemClock };
+  // Lifecycle reaches storage over gRPC on the shared listener, as across processes, under its
+  // own service identity.
+  const lifecycleStorage = new GrpcMeetingStore(grpcAddress, { signer: trust.signer('lifecycle') });
+  const lifecycle = createLifecycleModule({
+    logger,
+    bus,
+    storage: lifecycleStorage,
+    authorization,
+    // Crypto-erasure first: the process's keyring destroys the meeting's data keys (and drops its plaintext copies).
+    keys: keyring,
+    persistence: {
+      databaseUrl: database.url,
+      migrationDatabaseUrl: database.migrationUrl,
+      migrate: storageConfig.DATABASE_MIGRATE,
+      poolSize: storageConfig.DATABASE_POOL_SIZE,
+      kms,
+      checkpointIntervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+      scheduler: {
+        maintenance: new GrpcStorageMaintenance(grpcAddress, { signer: trust.signer('lifecycle') }),
+        intervalMs: config.LIFECYCLE_SCHEDULER_INTERVAL,
+        audioKeyMaxAgeMs: config.AUDIO_KEY_MAX_AGE,
+      },
+    },
+    onStop: () => lifecycleStorage.close(),
+  });
+  lifecycleRecords = lifecycle;
+
+  // The gateway verifies bearer tokens against the issuer's JWKS over HTTP (as in production).
+  let gatewayConfig: GatewayConfig;
+  try {
+    gatewayConfig = loadConfig(gatewayConfigSchema, {
+      ...moduleEnv,
+      ...(devIssuer ? { OIDC_ISSUER: devIssuer.issuer, OIDC_AUDIENCE: devIssuer.audience, OIDC_JWKS_URL: devIssuer.jwksUrl } : {}),
+    });
+  } catch (err) {
+    lifecycleStorage.close();
+    await releaseIdentity();
+    throw err;
+  }
+  const gateway = createGatewayModule({
+    logger,
+    config: gatewayConfig,
+    access: { evaluator, auditor, grants, assertionSigner: trust.signer('gateway') },
+  });
 
   const modules: ServiceModule[] = [
     createStorageModule({
@@ -117,12 +234,9 @@ export async function startAllInOne(
       poolSize: storageConfig.DATABASE_POOL_SIZE,
       migrate: storageConfig.DATABASE_MIGRATE,
       keys: { keyring },
+      authorization,
     }),
-    (() => {
-      // Lifecycle reaches storage over gRPC on the shared listener, as across processes.
-      const store = new GrpcMeetingStore(grpcAddress);
-      return createLifecycleModule({ logger, bus, storage: store, onStop: () => store.close() });
-    })(),
+    lifecycle,
     createInsightsModule({
       logger,
       bus,
@@ -143,13 +257,18 @@ export async function startAllInOne(
   try {
     running = await runServiceModules({ modules, server, logger, telemetry });
   } catch (err) {
+    lifecycleStorage.close();
     await bus.close();
     keyRegistry.close();
     await database.stop();
+    await releaseIdentity();
     throw err;
   }
   const httpBaseUrl = `http://${http.host.includes(':') ? `[${http.host}]` : http.host}:${gateway.httpPort ?? http.port}`;
-  logger.info({ grpc: grpcAddress, http: httpBaseUrl, database: database.kind }, 'confide all-in-one ready');
+  logger.info(
+    { grpc: grpcAddress, http: httpBaseUrl, database: database.kind, oidcIssuer: gatewayConfig.OIDC_ISSUER, devIssuer: devIssuer !== undefined },
+    'confide all-in-one ready',
+  );
 
   let stopped: Promise<void> | undefined;
   return {
@@ -157,12 +276,28 @@ export async function startAllInOne(
     httpBaseUrl,
     logger,
     rawBus,
+    issuer: {
+      url: gatewayConfig.OIDC_ISSUER,
+      audience: gatewayConfig.OIDC_AUDIENCE[0] ?? '',
+      dev: devIssuer !== undefined,
+    },
+    grants,
+    mintToken: async (request: DevTokenRequest) => {
+      if (!devIssuer) throw new Error('OIDC_ISSUER names an external issuer: obtain tokens from it');
+      return devIssuer.mint({
+        sub: request.user ?? 'dev-user',
+        ...(request.staff ? { staff: true } : { tenant: request.tenant, roles: request.roles ?? ['admin'] }),
+        mfa: request.mfa ?? false,
+        expiresInSec: request.expiresInSec ?? 3600,
+      });
+    },
     stop: () =>
       (stopped ??= (async () => {
         await running.stop();
         await bus.close();
         keyRegistry.close();
         await database.stop();
+        await releaseIdentity();
       })()),
   };
 }

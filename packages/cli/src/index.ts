@@ -1,4 +1,4 @@
-export { startAllInOne, type RunningPlatform } from './all-in-one';
+export { startAllInOne, type RunningPlatform, type DevTokenRequest } from './all-in-one';
 export { allInOneConfigSchema, type AllInOneConfig } from './config';
 export { streamMeetingAudio, type StreamMeetingInput, type StreamMeetingResult } from './demo/meeting-streamer';
 export { loadMeetingSample, type MeetingSample } from './demo/meeting-sample';

@@ -11,6 +11,11 @@ export interface DemoOptions {
   sampleDir: string;
   fast: boolean;
   tenantId: string;
+  /**
+   * A bearer token for the REST API, of a user of `tenantId` allowed to read and erase the
+   * meeting (admin or owner, with MFA: erasure requires it).
+   */
+  token: string;
   out: NodeJS.WritableStream;
 }
 
@@ -91,7 +96,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ wer: number; meeting
   say(`Final segments: ${result.finals.length} (after ${result.partialCount} partials); word error rate against the script: ${(wer * 100).toFixed(1)}% (${perSpeaker.join(', ')})`);
 
   // Read back through the REST API, erase, and show it is gone.
-  const headers = { 'X-Confide-Tenant': opts.tenantId };
+  const headers = { Authorization: `Bearer ${opts.token}` };
   const url = `${opts.httpBaseUrl}/api/meetings/${encodeURIComponent(meetingId)}`;
   const transcript = await fetch(`${url}/transcript`, { headers });
   if (transcript.status !== 200) throw new Error(`GET transcript returned ${transcript.status}`);

@@ -27,6 +27,8 @@ export interface StreamMeetingInput {
   onSegment?: (segment: TranscriptSegment) => void;
   onAlert?: (alert: Alert) => void;
   signal?: AbortSignal;
+  /** Channel credentials (TLS towards an ingest that serves TLS); default plaintext (loopback). */
+  credentials?: grpc.ChannelCredentials;
 }
 
 export interface StreamMeetingResult {
@@ -46,7 +48,7 @@ export interface StreamMeetingResult {
 export async function streamMeetingAudio(input: StreamMeetingInput): Promise<StreamMeetingResult> {
   const frameMs = input.frameMs ?? 100;
   const frameBytes = frameMs * BYTES_PER_MS;
-  const client = new IngestServiceClient(input.address, grpc.credentials.createInsecure());
+  const client = new IngestServiceClient(input.address, input.credentials ?? grpc.credentials.createInsecure());
   const call = client.streamMeeting();
   const result: StreamMeetingResult = {
     finals: [],
