@@ -4,9 +4,13 @@
 //   node scripts/services/health.js grpc <host:port> [wait-seconds]   grpc.health.v1 Check("") is SERVING
 //   node scripts/services/health.js http <url> [wait-seconds]         GET <url> answers 200
 // Polls until healthy or the wait (default 0 = one probe) runs out. Exit 0 healthy, 1 not.
+// TLS (services started with TLS_CERT_FILE/TLS_KEY_FILE/TLS_CA_FILE): set HEALTH_TLS_CA_FILE (and,
+// for mTLS, HEALTH_TLS_CERT_FILE + HEALTH_TLS_KEY_FILE); https:// URLs then trust that CA.
 // Prints one line: "SERVING", or the last status/error (no payloads, no credentials).
 'use strict';
 /* global fetch, AbortSignal -- Node 20 globals */
+const fs = require('node:fs');
+const https = require('node:https');
 const path = require('node:path');
 
 const platform = path.resolve(__dirname, '..', '..', 'packages', 'platform');
@@ -31,7 +35,27 @@ function grpcProbe(client) {
   });
 }
 
+const tlsFiles = process.env.HEALTH_TLS_CA_FILE
+  ? {
+      ca: fs.readFileSync(process.env.HEALTH_TLS_CA_FILE),
+      cert: process.env.HEALTH_TLS_CERT_FILE ? fs.readFileSync(process.env.HEALTH_TLS_CERT_FILE) : undefined,
+      key: process.env.HEALTH_TLS_KEY_FILE ? fs.readFileSync(process.env.HEALTH_TLS_KEY_FILE) : undefined,
+    }
+  : undefined;
+
+function httpsProbe(url) {
+  return new Promise((resolve) => {
+    const req = https.get(url, { ...tlsFiles, timeout: PROBE_TIMEOUT_MS }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ ok: res.statusCode === 200, status: `http ${res.statusCode}` }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (err) => resolve({ ok: false, status: err.code || 'unreachable' }));
+  });
+}
+
 async function httpProbe(url) {
+  if (url.startsWith('https:') && tlsFiles) return httpsProbe(url);
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     await res.arrayBuffer();
@@ -49,7 +73,10 @@ async function main() {
     const grpc = load('@grpc/grpc-js');
     const { service } = load('grpc-health-check');
     const Health = grpc.makeClientConstructor(service, 'grpc.health.v1.Health');
-    const client = new Health(target, grpc.credentials.createInsecure());
+    const credentials = tlsFiles
+      ? grpc.credentials.createSsl(tlsFiles.ca, tlsFiles.key || null, tlsFiles.cert || null)
+      : grpc.credentials.createInsecure();
+    const client = new Health(target, credentials);
     probe = () => grpcProbe(client);
     close = () => client.close();
   } else {

@@ -2,7 +2,7 @@
 # One line per service started by scripts/services/start.sh: pid, endpoint, health
 # (grpc.health.v1 Check for the gRPC services, GET /readyz for the gateway). Exit 1 if any
 # is not running or not healthy.
-#   bash scripts/services/status.sh [name...]          default: all six
+#   bash scripts/services/status.sh [name...]          default: the dev issuer and all six
 set -euo pipefail
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 

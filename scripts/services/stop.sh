@@ -3,7 +3,7 @@
 # drain streams, leave the consumer groups), waits until every process is gone, SIGKILL after
 # CONFIDE_SERVICES_STOP_SECS (40; the services' own hard limit is 30 s). Idempotent.
 # Leaves the infrastructure running (scripts/infra/down.sh stops it).
-#   bash scripts/services/stop.sh [name...]          default: all six
+#   bash scripts/services/stop.sh [name...]          default: all six and the dev issuer
 set -euo pipefail
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 STOP_SECS="${CONFIDE_SERVICES_STOP_SECS:-40}"

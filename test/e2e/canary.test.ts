@@ -67,6 +67,7 @@ describe('canary: a spoken phrase is readable through the API and nowhere at res
       GATEWAY_HTTP_ADDR: '127.0.0.1:0',
       STATE_DIR: stateDir,
       DATABASE_URL: pg.url,
+      MIGRATION_DATABASE_URL: pg.migrationUrl,
       LOG_LEVEL: 'silent',
     });
     // Raw readers on the bus under the encryption: they see what Kafka would store.
@@ -99,7 +100,8 @@ describe('canary: a spoken phrase is readable through the API and nowhere at res
     expect(result.completed?.finalSegmentCount).toBeGreaterThan(0);
 
     // 1. The phrase comes back through the API (WER-tolerant: most of its words).
-    const headers = { 'X-Confide-Tenant': tenantId };
+    const token = await platform.mintToken({ tenant: tenantId, user: 'canary-admin', roles: ['admin'] });
+    const headers = { Authorization: `Bearer ${token}` };
     const deadline = Date.now() + 30_000;
     let text = '';
     while (Date.now() < deadline) {

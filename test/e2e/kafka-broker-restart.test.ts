@@ -121,7 +121,7 @@ describe('Kafka broker restart during a live meeting (microservices)', () => {
     expect(result.completed?.meetingId).toBe(meetingId);
     expect(relayed.size).toBeGreaterThanOrEqual(sentences.length - 1);
 
-    const headers = { 'X-Confide-Tenant': tenantId };
+    const headers = { authorization: `Bearer ${await running.mintToken({ tenant: tenantId, roles: ['admin'], mfa: true })}` };
     const base = `${running.httpBaseUrl}/api/meetings/${meetingId}`;
     type Stored = { segments: Array<{ segmentId: string; text: string; speaker: string }> };
     const stored = await pollUntil(

@@ -45,7 +45,8 @@ describe('real-time path, microservices over Kafka and PostgreSQL', () => {
     expect(result.report?.meetingId).toBe(meetingId);
     expect(result.completed?.finalSegmentCount).toBe(result.finals.length);
 
-    const headers = { 'X-Confide-Tenant': tenantId };
+    // An admin of the tenant who signed in with MFA (DELETE needs it), from the dev issuer.
+    const headers = { authorization: `Bearer ${await running.mintToken({ tenant: tenantId })}` };
     const base = `${running.httpBaseUrl}/api/meetings/${meetingId}`;
     // Storage consumes the transcript topic on its own (another process): poll until every final is stored.
     const stored = await pollUntil('every final segment in storage', 60_000, async () => {
@@ -58,7 +59,7 @@ describe('real-time path, microservices over Kafka and PostgreSQL', () => {
     expect(stored.segments.every((s) => s.speaker === 'Alice')).toBe(true);
 
     // Another tenant cannot see it.
-    const other = await fetch(`${base}/transcript`, { headers: { 'X-Confide-Tenant': 'tenant-other' } });
+    const other = await fetch(`${base}/transcript`, { headers: { authorization: `Bearer ${await running.mintToken({ tenant: 'tenant-other' })}` } });
     expect(other.status).toBe(404);
 
     const del = await fetch(base, { method: 'DELETE', headers });
