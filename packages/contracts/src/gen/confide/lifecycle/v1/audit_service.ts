@@ -142,6 +142,33 @@ export interface GetAuditHeadResponse {
   latestCheckpoint: AuditCheckpoint | undefined;
 }
 
+export interface ListAuditEventsRequest {
+  tenantId: string;
+  /** Events with seq > after_seq; 0 from the start. */
+  afterSeq: number;
+  /** 1..500; 0 means 100. */
+  pageSize: number;
+}
+
+export interface AuditEventEntry {
+  seq: number;
+  occurredAtUnixMs: number;
+  actor: string;
+  action: string;
+  resource: string;
+  decision: AuditDecision;
+  outcome: AuditOutcome;
+  obligations: string[];
+  prevHash: string;
+  hash: string;
+}
+
+export interface ListAuditEventsResponse {
+  events: AuditEventEntry[];
+  /** The after_seq of the next page; 0 when this was the last page. */
+  nextAfterSeq: number;
+}
+
 function createBaseExportAuditLogRequest(): ExportAuditLogRequest {
   return { tenantId: "" };
 }
@@ -631,6 +658,444 @@ export const GetAuditHeadResponse: MessageFns<GetAuditHeadResponse> = {
   },
 };
 
+function createBaseListAuditEventsRequest(): ListAuditEventsRequest {
+  return { tenantId: "", afterSeq: 0, pageSize: 0 };
+}
+
+export const ListAuditEventsRequest: MessageFns<ListAuditEventsRequest> = {
+  encode(message: ListAuditEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.afterSeq !== 0) {
+      writer.uint32(16).uint64(message.afterSeq);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).uint32(message.pageSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.afterSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      afterSeq: isSet(object.afterSeq)
+        ? globalThis.Number(object.afterSeq)
+        : isSet(object.after_seq)
+        ? globalThis.Number(object.after_seq)
+        : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+    };
+  },
+
+  toJSON(message: ListAuditEventsRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.afterSeq !== 0) {
+      obj.afterSeq = Math.round(message.afterSeq);
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    return ListAuditEventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    const message = createBaseListAuditEventsRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.afterSeq = object.afterSeq ?? 0;
+    message.pageSize = object.pageSize ?? 0;
+    return message;
+  },
+};
+
+function createBaseAuditEventEntry(): AuditEventEntry {
+  return {
+    seq: 0,
+    occurredAtUnixMs: 0,
+    actor: "",
+    action: "",
+    resource: "",
+    decision: 0,
+    outcome: 0,
+    obligations: [],
+    prevHash: "",
+    hash: "",
+  };
+}
+
+export const AuditEventEntry: MessageFns<AuditEventEntry> = {
+  encode(message: AuditEventEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seq !== 0) {
+      writer.uint32(8).uint64(message.seq);
+    }
+    if (message.occurredAtUnixMs !== 0) {
+      writer.uint32(16).int64(message.occurredAtUnixMs);
+    }
+    if (message.actor !== "") {
+      writer.uint32(26).string(message.actor);
+    }
+    if (message.action !== "") {
+      writer.uint32(34).string(message.action);
+    }
+    if (message.resource !== "") {
+      writer.uint32(42).string(message.resource);
+    }
+    if (message.decision !== 0) {
+      writer.uint32(48).int32(message.decision);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(56).int32(message.outcome);
+    }
+    for (const v of message.obligations) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.prevHash !== "") {
+      writer.uint32(74).string(message.prevHash);
+    }
+    if (message.hash !== "") {
+      writer.uint32(82).string(message.hash);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditEventEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditEventEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.occurredAtUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resource = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.decision = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.obligations.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.prevHash = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.hash = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditEventEntry {
+    return {
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      occurredAtUnixMs: isSet(object.occurredAtUnixMs)
+        ? globalThis.Number(object.occurredAtUnixMs)
+        : isSet(object.occurred_at_unix_ms)
+        ? globalThis.Number(object.occurred_at_unix_ms)
+        : 0,
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      resource: isSet(object.resource) ? globalThis.String(object.resource) : "",
+      decision: isSet(object.decision) ? auditDecisionFromJSON(object.decision) : 0,
+      outcome: isSet(object.outcome) ? auditOutcomeFromJSON(object.outcome) : 0,
+      obligations: globalThis.Array.isArray(object?.obligations)
+        ? object.obligations.map((e: any) => globalThis.String(e))
+        : [],
+      prevHash: isSet(object.prevHash)
+        ? globalThis.String(object.prevHash)
+        : isSet(object.prev_hash)
+        ? globalThis.String(object.prev_hash)
+        : "",
+      hash: isSet(object.hash) ? globalThis.String(object.hash) : "",
+    };
+  },
+
+  toJSON(message: AuditEventEntry): unknown {
+    const obj: any = {};
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    if (message.occurredAtUnixMs !== 0) {
+      obj.occurredAtUnixMs = Math.round(message.occurredAtUnixMs);
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    if (message.resource !== "") {
+      obj.resource = message.resource;
+    }
+    if (message.decision !== 0) {
+      obj.decision = auditDecisionToJSON(message.decision);
+    }
+    if (message.outcome !== 0) {
+      obj.outcome = auditOutcomeToJSON(message.outcome);
+    }
+    if (message.obligations?.length) {
+      obj.obligations = message.obligations;
+    }
+    if (message.prevHash !== "") {
+      obj.prevHash = message.prevHash;
+    }
+    if (message.hash !== "") {
+      obj.hash = message.hash;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AuditEventEntry>): AuditEventEntry {
+    return AuditEventEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AuditEventEntry>): AuditEventEntry {
+    const message = createBaseAuditEventEntry();
+    message.seq = object.seq ?? 0;
+    message.occurredAtUnixMs = object.occurredAtUnixMs ?? 0;
+    message.actor = object.actor ?? "";
+    message.action = object.action ?? "";
+    message.resource = object.resource ?? "";
+    message.decision = object.decision ?? 0;
+    message.outcome = object.outcome ?? 0;
+    message.obligations = object.obligations?.map((e) => e) || [];
+    message.prevHash = object.prevHash ?? "";
+    message.hash = object.hash ?? "";
+    return message;
+  },
+};
+
+function createBaseListAuditEventsResponse(): ListAuditEventsResponse {
+  return { events: [], nextAfterSeq: 0 };
+}
+
+export const ListAuditEventsResponse: MessageFns<ListAuditEventsResponse> = {
+  encode(message: ListAuditEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      AuditEventEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextAfterSeq !== 0) {
+      writer.uint32(16).uint64(message.nextAfterSeq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(AuditEventEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.nextAfterSeq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => AuditEventEntry.fromJSON(e))
+        : [],
+      nextAfterSeq: isSet(object.nextAfterSeq)
+        ? globalThis.Number(object.nextAfterSeq)
+        : isSet(object.next_after_seq)
+        ? globalThis.Number(object.next_after_seq)
+        : 0,
+    };
+  },
+
+  toJSON(message: ListAuditEventsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => AuditEventEntry.toJSON(e));
+    }
+    if (message.nextAfterSeq !== 0) {
+      obj.nextAfterSeq = Math.round(message.nextAfterSeq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    return ListAuditEventsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    const message = createBaseListAuditEventsResponse();
+    message.events = object.events?.map((e) => AuditEventEntry.fromPartial(e)) || [];
+    message.nextAfterSeq = object.nextAfterSeq ?? 0;
+    return message;
+  },
+};
+
 /**
  * The tenant's tamper-evident audit log (ARCHITECTURE.md promise 6, docs/adr/0011): a per-tenant
  * SHA-256 hash chain of ids and decisions, with checkpoints signed by the ed25519 signing key.
@@ -664,6 +1129,18 @@ export const AuditServiceService = {
       Buffer.from(GetAuditHeadResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetAuditHeadResponse => GetAuditHeadResponse.decode(value),
   },
+  /** A page of the tenant's chained events in order (ids and decisions, never content). */
+  listAuditEvents: {
+    path: "/confide.lifecycle.v1.AuditService/ListAuditEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAuditEventsRequest): Buffer =>
+      Buffer.from(ListAuditEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAuditEventsRequest => ListAuditEventsRequest.decode(value),
+    responseSerialize: (value: ListAuditEventsResponse): Buffer =>
+      Buffer.from(ListAuditEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAuditEventsResponse => ListAuditEventsResponse.decode(value),
+  },
 } as const;
 
 export interface AuditServiceServer extends UntypedServiceImplementation {
@@ -675,6 +1152,8 @@ export interface AuditServiceServer extends UntypedServiceImplementation {
   exportAuditLog: handleServerStreamingCall<ExportAuditLogRequest, ExportAuditLogResponse>;
   /** The current head and the latest signed checkpoint. */
   getAuditHead: handleUnaryCall<GetAuditHeadRequest, GetAuditHeadResponse>;
+  /** A page of the tenant's chained events in order (ids and decisions, never content). */
+  listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
 }
 
 export interface AuditServiceClient extends Client {
@@ -707,6 +1186,22 @@ export interface AuditServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetAuditHeadResponse) => void,
+  ): ClientUnaryCall;
+  /** A page of the tenant's chained events in order (ids and decisions, never content). */
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
   ): ClientUnaryCall;
 }
 

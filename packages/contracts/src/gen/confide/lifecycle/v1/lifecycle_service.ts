@@ -23,6 +23,45 @@ export const protobufPackage = "confide.lifecycle.v1";
 
 export const protobufFileName = "confide/lifecycle/v1/lifecycle_service.proto";
 
+export enum RetentionAction {
+  RETENTION_ACTION_UNSPECIFIED = 0,
+  RETENTION_ACTION_DELETE = 1,
+  RETENTION_ACTION_ARCHIVE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function retentionActionFromJSON(object: any): RetentionAction {
+  switch (object) {
+    case 0:
+    case "RETENTION_ACTION_UNSPECIFIED":
+      return RetentionAction.RETENTION_ACTION_UNSPECIFIED;
+    case 1:
+    case "RETENTION_ACTION_DELETE":
+      return RetentionAction.RETENTION_ACTION_DELETE;
+    case 2:
+    case "RETENTION_ACTION_ARCHIVE":
+      return RetentionAction.RETENTION_ACTION_ARCHIVE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RetentionAction.UNRECOGNIZED;
+  }
+}
+
+export function retentionActionToJSON(object: RetentionAction): string {
+  switch (object) {
+    case RetentionAction.RETENTION_ACTION_UNSPECIFIED:
+      return "RETENTION_ACTION_UNSPECIFIED";
+    case RetentionAction.RETENTION_ACTION_DELETE:
+      return "RETENTION_ACTION_DELETE";
+    case RetentionAction.RETENTION_ACTION_ARCHIVE:
+      return "RETENTION_ACTION_ARCHIVE";
+    case RetentionAction.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface DeleteMeetingRequest {
   tenantId: string;
   meetingId: string;
@@ -41,6 +80,95 @@ export interface DeleteMeetingResponse {
   meetingId: string;
   erased: ErasedCounts | undefined;
   erasedAtUnixMs: number;
+}
+
+/** A signed deletion certificate as issued: the exact canonical JSON that was signed. */
+export interface IssuedCertificate {
+  certificateId: string;
+  /** Canonical JSON (RFC 8785) including its signature. */
+  document: string;
+}
+
+export interface EraseTenantRequest {
+  tenantId: string;
+  /** Ignored: the authenticated end user is recorded. */
+  requestedBy: string;
+  reason: string;
+}
+
+export interface EraseTenantResponse {
+  tenantId: string;
+  /** When the tenant key was destroyed (always before the response). */
+  cryptoErasedAtUnixMs: number;
+  /**
+   * True when the physical purge finished before the response; false while it runs in the
+   * background (idempotent, resumed through the erasure outbox).
+   */
+  purgeCompleted: boolean;
+  /** 0 while the purge has not completed. */
+  purgedAtUnixMs: number;
+  erased: ErasedCounts | undefined;
+  dataKeys: number;
+  /** Unset until the purge completed (the certificate is issued after it). */
+  certificate: IssuedCertificate | undefined;
+  erasureId: string;
+}
+
+export interface EraseUserDataRequest {
+  tenantId: string;
+  userId: string;
+  requestedBy: string;
+  reason: string;
+}
+
+export interface EraseUserDataResponse {
+  userId: string;
+  meetingsAffected: number;
+  segments: number;
+  alerts: number;
+  purgedAtUnixMs: number;
+  certificate: IssuedCertificate | undefined;
+}
+
+export interface RestoreArchivedMeetingRequest {
+  tenantId: string;
+  meetingId: string;
+  requestedBy: string;
+  reason: string;
+}
+
+export interface RestoreArchivedMeetingResponse {
+  meetingId: string;
+  restoredAtUnixMs: number;
+}
+
+export interface RetentionPolicy {
+  tenantId: string;
+  days: number;
+  action: RetentionAction;
+  /** True when the tenant never set one (the default applies). */
+  isDefault: boolean;
+  /** 0 for the default. */
+  updatedAtUnixMs: number;
+  updatedBy: string;
+}
+
+export interface GetRetentionPolicyRequest {
+  tenantId: string;
+}
+
+export interface GetRetentionPolicyResponse {
+  policy: RetentionPolicy | undefined;
+}
+
+export interface SetRetentionPolicyRequest {
+  tenantId: string;
+  days: number;
+  action: RetentionAction;
+}
+
+export interface SetRetentionPolicyResponse {
+  policy: RetentionPolicy | undefined;
 }
 
 function createBaseDeleteMeetingRequest(): DeleteMeetingRequest {
@@ -400,7 +528,1421 @@ export const DeleteMeetingResponse: MessageFns<DeleteMeetingResponse> = {
   },
 };
 
-/** Retention, erasure, certificates and the audit log. Today: erasure of a meeting. */
+function createBaseIssuedCertificate(): IssuedCertificate {
+  return { certificateId: "", document: "" };
+}
+
+export const IssuedCertificate: MessageFns<IssuedCertificate> = {
+  encode(message: IssuedCertificate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.certificateId !== "") {
+      writer.uint32(10).string(message.certificateId);
+    }
+    if (message.document !== "") {
+      writer.uint32(18).string(message.document);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssuedCertificate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssuedCertificate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.certificateId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.document = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IssuedCertificate {
+    return {
+      certificateId: isSet(object.certificateId)
+        ? globalThis.String(object.certificateId)
+        : isSet(object.certificate_id)
+        ? globalThis.String(object.certificate_id)
+        : "",
+      document: isSet(object.document) ? globalThis.String(object.document) : "",
+    };
+  },
+
+  toJSON(message: IssuedCertificate): unknown {
+    const obj: any = {};
+    if (message.certificateId !== "") {
+      obj.certificateId = message.certificateId;
+    }
+    if (message.document !== "") {
+      obj.document = message.document;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IssuedCertificate>): IssuedCertificate {
+    return IssuedCertificate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IssuedCertificate>): IssuedCertificate {
+    const message = createBaseIssuedCertificate();
+    message.certificateId = object.certificateId ?? "";
+    message.document = object.document ?? "";
+    return message;
+  },
+};
+
+function createBaseEraseTenantRequest(): EraseTenantRequest {
+  return { tenantId: "", requestedBy: "", reason: "" };
+}
+
+export const EraseTenantRequest: MessageFns<EraseTenantRequest> = {
+  encode(message: EraseTenantRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.requestedBy !== "") {
+      writer.uint32(18).string(message.requestedBy);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseTenantRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseTenantRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestedBy = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseTenantRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      requestedBy: isSet(object.requestedBy)
+        ? globalThis.String(object.requestedBy)
+        : isSet(object.requested_by)
+        ? globalThis.String(object.requested_by)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: EraseTenantRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.requestedBy !== "") {
+      obj.requestedBy = message.requestedBy;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EraseTenantRequest>): EraseTenantRequest {
+    return EraseTenantRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EraseTenantRequest>): EraseTenantRequest {
+    const message = createBaseEraseTenantRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.requestedBy = object.requestedBy ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseEraseTenantResponse(): EraseTenantResponse {
+  return {
+    tenantId: "",
+    cryptoErasedAtUnixMs: 0,
+    purgeCompleted: false,
+    purgedAtUnixMs: 0,
+    erased: undefined,
+    dataKeys: 0,
+    certificate: undefined,
+    erasureId: "",
+  };
+}
+
+export const EraseTenantResponse: MessageFns<EraseTenantResponse> = {
+  encode(message: EraseTenantResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.cryptoErasedAtUnixMs !== 0) {
+      writer.uint32(16).int64(message.cryptoErasedAtUnixMs);
+    }
+    if (message.purgeCompleted !== false) {
+      writer.uint32(24).bool(message.purgeCompleted);
+    }
+    if (message.purgedAtUnixMs !== 0) {
+      writer.uint32(32).int64(message.purgedAtUnixMs);
+    }
+    if (message.erased !== undefined) {
+      ErasedCounts.encode(message.erased, writer.uint32(42).fork()).join();
+    }
+    if (message.dataKeys !== 0) {
+      writer.uint32(48).uint32(message.dataKeys);
+    }
+    if (message.certificate !== undefined) {
+      IssuedCertificate.encode(message.certificate, writer.uint32(58).fork()).join();
+    }
+    if (message.erasureId !== "") {
+      writer.uint32(66).string(message.erasureId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseTenantResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseTenantResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.cryptoErasedAtUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.purgeCompleted = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.purgedAtUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.erased = ErasedCounts.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.dataKeys = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.certificate = IssuedCertificate.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.erasureId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseTenantResponse {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      cryptoErasedAtUnixMs: isSet(object.cryptoErasedAtUnixMs)
+        ? globalThis.Number(object.cryptoErasedAtUnixMs)
+        : isSet(object.crypto_erased_at_unix_ms)
+        ? globalThis.Number(object.crypto_erased_at_unix_ms)
+        : 0,
+      purgeCompleted: isSet(object.purgeCompleted)
+        ? globalThis.Boolean(object.purgeCompleted)
+        : isSet(object.purge_completed)
+        ? globalThis.Boolean(object.purge_completed)
+        : false,
+      purgedAtUnixMs: isSet(object.purgedAtUnixMs)
+        ? globalThis.Number(object.purgedAtUnixMs)
+        : isSet(object.purged_at_unix_ms)
+        ? globalThis.Number(object.purged_at_unix_ms)
+        : 0,
+      erased: isSet(object.erased) ? ErasedCounts.fromJSON(object.erased) : undefined,
+      dataKeys: isSet(object.dataKeys)
+        ? globalThis.Number(object.dataKeys)
+        : isSet(object.data_keys)
+        ? globalThis.Number(object.data_keys)
+        : 0,
+      certificate: isSet(object.certificate) ? IssuedCertificate.fromJSON(object.certificate) : undefined,
+      erasureId: isSet(object.erasureId)
+        ? globalThis.String(object.erasureId)
+        : isSet(object.erasure_id)
+        ? globalThis.String(object.erasure_id)
+        : "",
+    };
+  },
+
+  toJSON(message: EraseTenantResponse): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.cryptoErasedAtUnixMs !== 0) {
+      obj.cryptoErasedAtUnixMs = Math.round(message.cryptoErasedAtUnixMs);
+    }
+    if (message.purgeCompleted !== false) {
+      obj.purgeCompleted = message.purgeCompleted;
+    }
+    if (message.purgedAtUnixMs !== 0) {
+      obj.purgedAtUnixMs = Math.round(message.purgedAtUnixMs);
+    }
+    if (message.erased !== undefined) {
+      obj.erased = ErasedCounts.toJSON(message.erased);
+    }
+    if (message.dataKeys !== 0) {
+      obj.dataKeys = Math.round(message.dataKeys);
+    }
+    if (message.certificate !== undefined) {
+      obj.certificate = IssuedCertificate.toJSON(message.certificate);
+    }
+    if (message.erasureId !== "") {
+      obj.erasureId = message.erasureId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EraseTenantResponse>): EraseTenantResponse {
+    return EraseTenantResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EraseTenantResponse>): EraseTenantResponse {
+    const message = createBaseEraseTenantResponse();
+    message.tenantId = object.tenantId ?? "";
+    message.cryptoErasedAtUnixMs = object.cryptoErasedAtUnixMs ?? 0;
+    message.purgeCompleted = object.purgeCompleted ?? false;
+    message.purgedAtUnixMs = object.purgedAtUnixMs ?? 0;
+    message.erased = (object.erased !== undefined && object.erased !== null)
+      ? ErasedCounts.fromPartial(object.erased)
+      : undefined;
+    message.dataKeys = object.dataKeys ?? 0;
+    message.certificate = (object.certificate !== undefined && object.certificate !== null)
+      ? IssuedCertificate.fromPartial(object.certificate)
+      : undefined;
+    message.erasureId = object.erasureId ?? "";
+    return message;
+  },
+};
+
+function createBaseEraseUserDataRequest(): EraseUserDataRequest {
+  return { tenantId: "", userId: "", requestedBy: "", reason: "" };
+}
+
+export const EraseUserDataRequest: MessageFns<EraseUserDataRequest> = {
+  encode(message: EraseUserDataRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.requestedBy !== "") {
+      writer.uint32(26).string(message.requestedBy);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseUserDataRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseUserDataRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestedBy = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseUserDataRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      requestedBy: isSet(object.requestedBy)
+        ? globalThis.String(object.requestedBy)
+        : isSet(object.requested_by)
+        ? globalThis.String(object.requested_by)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: EraseUserDataRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.requestedBy !== "") {
+      obj.requestedBy = message.requestedBy;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EraseUserDataRequest>): EraseUserDataRequest {
+    return EraseUserDataRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EraseUserDataRequest>): EraseUserDataRequest {
+    const message = createBaseEraseUserDataRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.userId = object.userId ?? "";
+    message.requestedBy = object.requestedBy ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseEraseUserDataResponse(): EraseUserDataResponse {
+  return { userId: "", meetingsAffected: 0, segments: 0, alerts: 0, purgedAtUnixMs: 0, certificate: undefined };
+}
+
+export const EraseUserDataResponse: MessageFns<EraseUserDataResponse> = {
+  encode(message: EraseUserDataResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.meetingsAffected !== 0) {
+      writer.uint32(16).uint32(message.meetingsAffected);
+    }
+    if (message.segments !== 0) {
+      writer.uint32(24).uint32(message.segments);
+    }
+    if (message.alerts !== 0) {
+      writer.uint32(32).uint32(message.alerts);
+    }
+    if (message.purgedAtUnixMs !== 0) {
+      writer.uint32(40).int64(message.purgedAtUnixMs);
+    }
+    if (message.certificate !== undefined) {
+      IssuedCertificate.encode(message.certificate, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseUserDataResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseUserDataResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.meetingsAffected = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.segments = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.alerts = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.purgedAtUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.certificate = IssuedCertificate.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseUserDataResponse {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      meetingsAffected: isSet(object.meetingsAffected)
+        ? globalThis.Number(object.meetingsAffected)
+        : isSet(object.meetings_affected)
+        ? globalThis.Number(object.meetings_affected)
+        : 0,
+      segments: isSet(object.segments) ? globalThis.Number(object.segments) : 0,
+      alerts: isSet(object.alerts) ? globalThis.Number(object.alerts) : 0,
+      purgedAtUnixMs: isSet(object.purgedAtUnixMs)
+        ? globalThis.Number(object.purgedAtUnixMs)
+        : isSet(object.purged_at_unix_ms)
+        ? globalThis.Number(object.purged_at_unix_ms)
+        : 0,
+      certificate: isSet(object.certificate) ? IssuedCertificate.fromJSON(object.certificate) : undefined,
+    };
+  },
+
+  toJSON(message: EraseUserDataResponse): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.meetingsAffected !== 0) {
+      obj.meetingsAffected = Math.round(message.meetingsAffected);
+    }
+    if (message.segments !== 0) {
+      obj.segments = Math.round(message.segments);
+    }
+    if (message.alerts !== 0) {
+      obj.alerts = Math.round(message.alerts);
+    }
+    if (message.purgedAtUnixMs !== 0) {
+      obj.purgedAtUnixMs = Math.round(message.purgedAtUnixMs);
+    }
+    if (message.certificate !== undefined) {
+      obj.certificate = IssuedCertificate.toJSON(message.certificate);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EraseUserDataResponse>): EraseUserDataResponse {
+    return EraseUserDataResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EraseUserDataResponse>): EraseUserDataResponse {
+    const message = createBaseEraseUserDataResponse();
+    message.userId = object.userId ?? "";
+    message.meetingsAffected = object.meetingsAffected ?? 0;
+    message.segments = object.segments ?? 0;
+    message.alerts = object.alerts ?? 0;
+    message.purgedAtUnixMs = object.purgedAtUnixMs ?? 0;
+    message.certificate = (object.certificate !== undefined && object.certificate !== null)
+      ? IssuedCertificate.fromPartial(object.certificate)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRestoreArchivedMeetingRequest(): RestoreArchivedMeetingRequest {
+  return { tenantId: "", meetingId: "", requestedBy: "", reason: "" };
+}
+
+export const RestoreArchivedMeetingRequest: MessageFns<RestoreArchivedMeetingRequest> = {
+  encode(message: RestoreArchivedMeetingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.meetingId !== "") {
+      writer.uint32(18).string(message.meetingId);
+    }
+    if (message.requestedBy !== "") {
+      writer.uint32(26).string(message.requestedBy);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestoreArchivedMeetingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestoreArchivedMeetingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.meetingId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestedBy = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RestoreArchivedMeetingRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      meetingId: isSet(object.meetingId)
+        ? globalThis.String(object.meetingId)
+        : isSet(object.meeting_id)
+        ? globalThis.String(object.meeting_id)
+        : "",
+      requestedBy: isSet(object.requestedBy)
+        ? globalThis.String(object.requestedBy)
+        : isSet(object.requested_by)
+        ? globalThis.String(object.requested_by)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RestoreArchivedMeetingRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.meetingId !== "") {
+      obj.meetingId = message.meetingId;
+    }
+    if (message.requestedBy !== "") {
+      obj.requestedBy = message.requestedBy;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RestoreArchivedMeetingRequest>): RestoreArchivedMeetingRequest {
+    return RestoreArchivedMeetingRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RestoreArchivedMeetingRequest>): RestoreArchivedMeetingRequest {
+    const message = createBaseRestoreArchivedMeetingRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.meetingId = object.meetingId ?? "";
+    message.requestedBy = object.requestedBy ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRestoreArchivedMeetingResponse(): RestoreArchivedMeetingResponse {
+  return { meetingId: "", restoredAtUnixMs: 0 };
+}
+
+export const RestoreArchivedMeetingResponse: MessageFns<RestoreArchivedMeetingResponse> = {
+  encode(message: RestoreArchivedMeetingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.meetingId !== "") {
+      writer.uint32(10).string(message.meetingId);
+    }
+    if (message.restoredAtUnixMs !== 0) {
+      writer.uint32(16).int64(message.restoredAtUnixMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestoreArchivedMeetingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestoreArchivedMeetingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.meetingId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.restoredAtUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RestoreArchivedMeetingResponse {
+    return {
+      meetingId: isSet(object.meetingId)
+        ? globalThis.String(object.meetingId)
+        : isSet(object.meeting_id)
+        ? globalThis.String(object.meeting_id)
+        : "",
+      restoredAtUnixMs: isSet(object.restoredAtUnixMs)
+        ? globalThis.Number(object.restoredAtUnixMs)
+        : isSet(object.restored_at_unix_ms)
+        ? globalThis.Number(object.restored_at_unix_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: RestoreArchivedMeetingResponse): unknown {
+    const obj: any = {};
+    if (message.meetingId !== "") {
+      obj.meetingId = message.meetingId;
+    }
+    if (message.restoredAtUnixMs !== 0) {
+      obj.restoredAtUnixMs = Math.round(message.restoredAtUnixMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RestoreArchivedMeetingResponse>): RestoreArchivedMeetingResponse {
+    return RestoreArchivedMeetingResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RestoreArchivedMeetingResponse>): RestoreArchivedMeetingResponse {
+    const message = createBaseRestoreArchivedMeetingResponse();
+    message.meetingId = object.meetingId ?? "";
+    message.restoredAtUnixMs = object.restoredAtUnixMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseRetentionPolicy(): RetentionPolicy {
+  return { tenantId: "", days: 0, action: 0, isDefault: false, updatedAtUnixMs: 0, updatedBy: "" };
+}
+
+export const RetentionPolicy: MessageFns<RetentionPolicy> = {
+  encode(message: RetentionPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.days !== 0) {
+      writer.uint32(16).uint32(message.days);
+    }
+    if (message.action !== 0) {
+      writer.uint32(24).int32(message.action);
+    }
+    if (message.isDefault !== false) {
+      writer.uint32(32).bool(message.isDefault);
+    }
+    if (message.updatedAtUnixMs !== 0) {
+      writer.uint32(40).int64(message.updatedAtUnixMs);
+    }
+    if (message.updatedBy !== "") {
+      writer.uint32(50).string(message.updatedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RetentionPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRetentionPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.days = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.action = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.isDefault = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.updatedAtUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.updatedBy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RetentionPolicy {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      days: isSet(object.days) ? globalThis.Number(object.days) : 0,
+      action: isSet(object.action) ? retentionActionFromJSON(object.action) : 0,
+      isDefault: isSet(object.isDefault)
+        ? globalThis.Boolean(object.isDefault)
+        : isSet(object.is_default)
+        ? globalThis.Boolean(object.is_default)
+        : false,
+      updatedAtUnixMs: isSet(object.updatedAtUnixMs)
+        ? globalThis.Number(object.updatedAtUnixMs)
+        : isSet(object.updated_at_unix_ms)
+        ? globalThis.Number(object.updated_at_unix_ms)
+        : 0,
+      updatedBy: isSet(object.updatedBy)
+        ? globalThis.String(object.updatedBy)
+        : isSet(object.updated_by)
+        ? globalThis.String(object.updated_by)
+        : "",
+    };
+  },
+
+  toJSON(message: RetentionPolicy): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.days !== 0) {
+      obj.days = Math.round(message.days);
+    }
+    if (message.action !== 0) {
+      obj.action = retentionActionToJSON(message.action);
+    }
+    if (message.isDefault !== false) {
+      obj.isDefault = message.isDefault;
+    }
+    if (message.updatedAtUnixMs !== 0) {
+      obj.updatedAtUnixMs = Math.round(message.updatedAtUnixMs);
+    }
+    if (message.updatedBy !== "") {
+      obj.updatedBy = message.updatedBy;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RetentionPolicy>): RetentionPolicy {
+    return RetentionPolicy.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RetentionPolicy>): RetentionPolicy {
+    const message = createBaseRetentionPolicy();
+    message.tenantId = object.tenantId ?? "";
+    message.days = object.days ?? 0;
+    message.action = object.action ?? 0;
+    message.isDefault = object.isDefault ?? false;
+    message.updatedAtUnixMs = object.updatedAtUnixMs ?? 0;
+    message.updatedBy = object.updatedBy ?? "";
+    return message;
+  },
+};
+
+function createBaseGetRetentionPolicyRequest(): GetRetentionPolicyRequest {
+  return { tenantId: "" };
+}
+
+export const GetRetentionPolicyRequest: MessageFns<GetRetentionPolicyRequest> = {
+  encode(message: GetRetentionPolicyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRetentionPolicyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRetentionPolicyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRetentionPolicyRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetRetentionPolicyRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetRetentionPolicyRequest>): GetRetentionPolicyRequest {
+    return GetRetentionPolicyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetRetentionPolicyRequest>): GetRetentionPolicyRequest {
+    const message = createBaseGetRetentionPolicyRequest();
+    message.tenantId = object.tenantId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetRetentionPolicyResponse(): GetRetentionPolicyResponse {
+  return { policy: undefined };
+}
+
+export const GetRetentionPolicyResponse: MessageFns<GetRetentionPolicyResponse> = {
+  encode(message: GetRetentionPolicyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.policy !== undefined) {
+      RetentionPolicy.encode(message.policy, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRetentionPolicyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRetentionPolicyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.policy = RetentionPolicy.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRetentionPolicyResponse {
+    return { policy: isSet(object.policy) ? RetentionPolicy.fromJSON(object.policy) : undefined };
+  },
+
+  toJSON(message: GetRetentionPolicyResponse): unknown {
+    const obj: any = {};
+    if (message.policy !== undefined) {
+      obj.policy = RetentionPolicy.toJSON(message.policy);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetRetentionPolicyResponse>): GetRetentionPolicyResponse {
+    return GetRetentionPolicyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetRetentionPolicyResponse>): GetRetentionPolicyResponse {
+    const message = createBaseGetRetentionPolicyResponse();
+    message.policy = (object.policy !== undefined && object.policy !== null)
+      ? RetentionPolicy.fromPartial(object.policy)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetRetentionPolicyRequest(): SetRetentionPolicyRequest {
+  return { tenantId: "", days: 0, action: 0 };
+}
+
+export const SetRetentionPolicyRequest: MessageFns<SetRetentionPolicyRequest> = {
+  encode(message: SetRetentionPolicyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.days !== 0) {
+      writer.uint32(16).uint32(message.days);
+    }
+    if (message.action !== 0) {
+      writer.uint32(24).int32(message.action);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRetentionPolicyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRetentionPolicyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.days = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.action = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRetentionPolicyRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      days: isSet(object.days) ? globalThis.Number(object.days) : 0,
+      action: isSet(object.action) ? retentionActionFromJSON(object.action) : 0,
+    };
+  },
+
+  toJSON(message: SetRetentionPolicyRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.days !== 0) {
+      obj.days = Math.round(message.days);
+    }
+    if (message.action !== 0) {
+      obj.action = retentionActionToJSON(message.action);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetRetentionPolicyRequest>): SetRetentionPolicyRequest {
+    return SetRetentionPolicyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetRetentionPolicyRequest>): SetRetentionPolicyRequest {
+    const message = createBaseSetRetentionPolicyRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.days = object.days ?? 0;
+    message.action = object.action ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetRetentionPolicyResponse(): SetRetentionPolicyResponse {
+  return { policy: undefined };
+}
+
+export const SetRetentionPolicyResponse: MessageFns<SetRetentionPolicyResponse> = {
+  encode(message: SetRetentionPolicyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.policy !== undefined) {
+      RetentionPolicy.encode(message.policy, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRetentionPolicyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRetentionPolicyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.policy = RetentionPolicy.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRetentionPolicyResponse {
+    return { policy: isSet(object.policy) ? RetentionPolicy.fromJSON(object.policy) : undefined };
+  },
+
+  toJSON(message: SetRetentionPolicyResponse): unknown {
+    const obj: any = {};
+    if (message.policy !== undefined) {
+      obj.policy = RetentionPolicy.toJSON(message.policy);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetRetentionPolicyResponse>): SetRetentionPolicyResponse {
+    return SetRetentionPolicyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetRetentionPolicyResponse>): SetRetentionPolicyResponse {
+    const message = createBaseSetRetentionPolicyResponse();
+    message.policy = (object.policy !== undefined && object.policy !== null)
+      ? RetentionPolicy.fromPartial(object.policy)
+      : undefined;
+    return message;
+  },
+};
+
+/**
+ * Retention, erasure, certificates and the audit log (docs/adr/0011, 0012). Every erasure is
+ * crypto first, physical purge after, through an idempotent, resumable outbox, and certified.
+ */
 export type LifecycleServiceService = typeof LifecycleServiceService;
 export const LifecycleServiceService = {
   deleteMeeting: {
@@ -413,10 +1955,80 @@ export const LifecycleServiceService = {
       Buffer.from(DeleteMeetingResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteMeetingResponse => DeleteMeetingResponse.decode(value),
   },
+  /**
+   * Erases a whole tenant: the tenant key is destroyed in the KMS before the call returns; the
+   * physical purge may still be running (resumed through the outbox) when the response is sent.
+   */
+  eraseTenant: {
+    path: "/confide.lifecycle.v1.LifecycleService/EraseTenant" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EraseTenantRequest): Buffer => Buffer.from(EraseTenantRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EraseTenantRequest => EraseTenantRequest.decode(value),
+    responseSerialize: (value: EraseTenantResponse): Buffer => Buffer.from(EraseTenantResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EraseTenantResponse => EraseTenantResponse.decode(value),
+  },
+  /** Erases one user's data (the transcript of their audio track and its alerts). */
+  eraseUserData: {
+    path: "/confide.lifecycle.v1.LifecycleService/EraseUserData" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EraseUserDataRequest): Buffer => Buffer.from(EraseUserDataRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EraseUserDataRequest => EraseUserDataRequest.decode(value),
+    responseSerialize: (value: EraseUserDataResponse): Buffer =>
+      Buffer.from(EraseUserDataResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EraseUserDataResponse => EraseUserDataResponse.decode(value),
+  },
+  /** Restores a meeting archived by the retention policy. */
+  restoreArchivedMeeting: {
+    path: "/confide.lifecycle.v1.LifecycleService/RestoreArchivedMeeting" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RestoreArchivedMeetingRequest): Buffer =>
+      Buffer.from(RestoreArchivedMeetingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RestoreArchivedMeetingRequest => RestoreArchivedMeetingRequest.decode(value),
+    responseSerialize: (value: RestoreArchivedMeetingResponse): Buffer =>
+      Buffer.from(RestoreArchivedMeetingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RestoreArchivedMeetingResponse =>
+      RestoreArchivedMeetingResponse.decode(value),
+  },
+  getRetentionPolicy: {
+    path: "/confide.lifecycle.v1.LifecycleService/GetRetentionPolicy" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRetentionPolicyRequest): Buffer =>
+      Buffer.from(GetRetentionPolicyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRetentionPolicyRequest => GetRetentionPolicyRequest.decode(value),
+    responseSerialize: (value: GetRetentionPolicyResponse): Buffer =>
+      Buffer.from(GetRetentionPolicyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetRetentionPolicyResponse => GetRetentionPolicyResponse.decode(value),
+  },
+  setRetentionPolicy: {
+    path: "/confide.lifecycle.v1.LifecycleService/SetRetentionPolicy" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetRetentionPolicyRequest): Buffer =>
+      Buffer.from(SetRetentionPolicyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetRetentionPolicyRequest => SetRetentionPolicyRequest.decode(value),
+    responseSerialize: (value: SetRetentionPolicyResponse): Buffer =>
+      Buffer.from(SetRetentionPolicyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetRetentionPolicyResponse => SetRetentionPolicyResponse.decode(value),
+  },
 } as const;
 
 export interface LifecycleServiceServer extends UntypedServiceImplementation {
   deleteMeeting: handleUnaryCall<DeleteMeetingRequest, DeleteMeetingResponse>;
+  /**
+   * Erases a whole tenant: the tenant key is destroyed in the KMS before the call returns; the
+   * physical purge may still be running (resumed through the outbox) when the response is sent.
+   */
+  eraseTenant: handleUnaryCall<EraseTenantRequest, EraseTenantResponse>;
+  /** Erases one user's data (the transcript of their audio track and its alerts). */
+  eraseUserData: handleUnaryCall<EraseUserDataRequest, EraseUserDataResponse>;
+  /** Restores a meeting archived by the retention policy. */
+  restoreArchivedMeeting: handleUnaryCall<RestoreArchivedMeetingRequest, RestoreArchivedMeetingResponse>;
+  getRetentionPolicy: handleUnaryCall<GetRetentionPolicyRequest, GetRetentionPolicyResponse>;
+  setRetentionPolicy: handleUnaryCall<SetRetentionPolicyRequest, SetRetentionPolicyResponse>;
 }
 
 export interface LifecycleServiceClient extends Client {
@@ -434,6 +2046,87 @@ export interface LifecycleServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteMeetingResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Erases a whole tenant: the tenant key is destroyed in the KMS before the call returns; the
+   * physical purge may still be running (resumed through the outbox) when the response is sent.
+   */
+  eraseTenant(
+    request: EraseTenantRequest,
+    callback: (error: ServiceError | null, response: EraseTenantResponse) => void,
+  ): ClientUnaryCall;
+  eraseTenant(
+    request: EraseTenantRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EraseTenantResponse) => void,
+  ): ClientUnaryCall;
+  eraseTenant(
+    request: EraseTenantRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EraseTenantResponse) => void,
+  ): ClientUnaryCall;
+  /** Erases one user's data (the transcript of their audio track and its alerts). */
+  eraseUserData(
+    request: EraseUserDataRequest,
+    callback: (error: ServiceError | null, response: EraseUserDataResponse) => void,
+  ): ClientUnaryCall;
+  eraseUserData(
+    request: EraseUserDataRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EraseUserDataResponse) => void,
+  ): ClientUnaryCall;
+  eraseUserData(
+    request: EraseUserDataRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EraseUserDataResponse) => void,
+  ): ClientUnaryCall;
+  /** Restores a meeting archived by the retention policy. */
+  restoreArchivedMeeting(
+    request: RestoreArchivedMeetingRequest,
+    callback: (error: ServiceError | null, response: RestoreArchivedMeetingResponse) => void,
+  ): ClientUnaryCall;
+  restoreArchivedMeeting(
+    request: RestoreArchivedMeetingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RestoreArchivedMeetingResponse) => void,
+  ): ClientUnaryCall;
+  restoreArchivedMeeting(
+    request: RestoreArchivedMeetingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RestoreArchivedMeetingResponse) => void,
+  ): ClientUnaryCall;
+  getRetentionPolicy(
+    request: GetRetentionPolicyRequest,
+    callback: (error: ServiceError | null, response: GetRetentionPolicyResponse) => void,
+  ): ClientUnaryCall;
+  getRetentionPolicy(
+    request: GetRetentionPolicyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetRetentionPolicyResponse) => void,
+  ): ClientUnaryCall;
+  getRetentionPolicy(
+    request: GetRetentionPolicyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetRetentionPolicyResponse) => void,
+  ): ClientUnaryCall;
+  setRetentionPolicy(
+    request: SetRetentionPolicyRequest,
+    callback: (error: ServiceError | null, response: SetRetentionPolicyResponse) => void,
+  ): ClientUnaryCall;
+  setRetentionPolicy(
+    request: SetRetentionPolicyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetRetentionPolicyResponse) => void,
+  ): ClientUnaryCall;
+  setRetentionPolicy(
+    request: SetRetentionPolicyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetRetentionPolicyResponse) => void,
   ): ClientUnaryCall;
 }
 
