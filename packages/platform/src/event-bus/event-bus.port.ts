@@ -62,7 +62,7 @@ export interface EventBus {
 export interface TopicSpec {
   name: string;
   partitions: number;
-  /** Retention in ms; undefined keeps the bus default. */
+  /** Retention in ms; -1 keeps records forever (Kafka), undefined keeps the bus default. */
   retentionMs?: number;
 }
 

@@ -223,8 +223,8 @@ export class KafkaEventBus implements EventBus {
       if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
         throw new AppError('invalid-argument', `topic ${spec.name}: partitions must be a positive integer`);
       }
-      if (spec.retentionMs !== undefined && (!Number.isInteger(spec.retentionMs) || spec.retentionMs < 1)) {
-        throw new AppError('invalid-argument', `topic ${spec.name}: retentionMs must be a positive integer`);
+      if (spec.retentionMs !== undefined && (!Number.isInteger(spec.retentionMs) || (spec.retentionMs < 1 && spec.retentionMs !== -1))) {
+        throw new AppError('invalid-argument', `topic ${spec.name}: retentionMs must be a positive integer, or -1 (kept forever)`);
       }
     }
     if (topics.length === 0) return;

@@ -19,6 +19,7 @@ export type UserAction =
   | 'alerts:read'
   | 'meeting:stream'
   | 'meeting:delete'
+  | 'meeting:restore'
   | 'user-data:delete'
   | 'tenant-data:delete'
   | 'settings:read'
