@@ -215,22 +215,25 @@ CONF
   as_pg "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$POSTGRES_PORT" -t "$WAIT_SECS" || die_log "postgres not accepting connections" "$logf"
 
   local f
-  for f in migrator app; do
+  for f in migrator app backup; do
     [ -s "$dir/secrets/$f.password" ] || { openssl rand -hex 24 > "$dir/secrets/$f.password"; chmod 600 "$dir/secrets/$f.password"; }
   done
   # Roles and database (idempotent; passwords re-applied from the 0600 files).
   # (passwords go in on stdin, never on a command line)
-  { printf '\\set mig_pw %s\n\\set app_pw %s\n' "$(cat "$dir/secrets/migrator.password")" "$(cat "$dir/secrets/app.password")"
+  { printf '\\set mig_pw %s\n\\set app_pw %s\n\\set bak_pw %s\n' "$(cat "$dir/secrets/migrator.password")" "$(cat "$dir/secrets/app.password")" "$(cat "$dir/secrets/backup.password")"
     cat <<'SQL'
-SELECT format('CREATE ROLE %I', r) FROM unnest(ARRAY['confide_migrator','confide_app']) AS r
+SELECT format('CREATE ROLE %I', r) FROM unnest(ARRAY['confide_migrator','confide_app','confide_backup']) AS r
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \gexec
 ALTER ROLE confide_migrator LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB PASSWORD :'mig_pw';
 ALTER ROLE confide_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB PASSWORD :'app_pw';
+-- logical dumps (scripts/db/dump.sh, docs/adr/0013-restore.md): read-only, BYPASSRLS so FORCE RLS does not hide rows
+ALTER ROLE confide_backup LOGIN NOSUPERUSER BYPASSRLS NOCREATEROLE NOCREATEDB PASSWORD :'bak_pw';
 SELECT 'CREATE DATABASE confide OWNER confide_migrator ENCODING ''UTF8'''
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'confide') \gexec
 ALTER DATABASE confide OWNER TO confide_migrator;
 REVOKE ALL ON DATABASE confide FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE confide TO confide_app;
+GRANT CONNECT ON DATABASE confide TO confide_backup;
 SQL
   } | psql_su -d postgres
   psql_su -d confide <<'SQL'
@@ -241,6 +244,11 @@ GRANT USAGE ON SCHEMA public TO confide_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE confide_migrator IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO confide_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE confide_migrator IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO confide_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE confide_migrator IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO confide_app;
+GRANT USAGE ON SCHEMA public TO confide_backup;
+ALTER DEFAULT PRIVILEGES FOR ROLE confide_migrator IN SCHEMA public GRANT SELECT ON TABLES TO confide_backup;
+ALTER DEFAULT PRIVILEGES FOR ROLE confide_migrator IN SCHEMA public GRANT SELECT ON SEQUENCES TO confide_backup;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO confide_backup;
+GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO confide_backup;
 SQL
 }
 
@@ -260,6 +268,8 @@ env_file="$STATE/env"
   if [ -s "$PG_DIR/secrets/app.password" ]; then
     echo "export DATABASE_URL=postgres://confide_app:$(cat "$PG_DIR/secrets/app.password")@127.0.0.1:$POSTGRES_PORT/confide"
     echo "export MIGRATION_DATABASE_URL=postgres://confide_migrator:$(cat "$PG_DIR/secrets/migrator.password")@127.0.0.1:$POSTGRES_PORT/confide"
+    [ -s "$PG_DIR/secrets/backup.password" ] &&
+      echo "export BACKUP_DATABASE_URL=postgres://confide_backup:$(cat "$PG_DIR/secrets/backup.password")@127.0.0.1:$POSTGRES_PORT/confide"
   fi
 } > "$env_file.tmp"
 chmod 600 "$env_file.tmp"; mv -f "$env_file.tmp" "$env_file"
