@@ -32,7 +32,16 @@ export { PostgresRetentionPolicyRepository } from './adapters/postgres/retention
 export { AdvisoryLockLeaderElection, LEADER_LOCK_CLASS, type AdvisoryLockLeaderElectionOptions } from './adapters/postgres/advisory-lock.leader-election';
 export { canonicalJson, canonicalBytes, CanonicalJsonError } from './domain/canonical-json';
 export * from './domain/audit-chain';
-export { verifyAuditExport, type AuditVerificationResult, type AuditVerificationError, type AuditVerificationCode } from './domain/audit-export.verifier';
+export {
+  verifyAuditExport,
+  locateFirstTampering,
+  type AuditVerificationResult,
+  type AuditVerificationError,
+  type AuditVerificationCode,
+  type FirstTampering,
+  type TamperKind,
+} from './domain/audit-export.verifier';
+export { CERTIFICATE_ISSUED_ACTION, certificateSha256, certificateAuditResource } from './use-cases/issue-erasure-certificate.use-case';
 export * from './domain/deletion-certificate';
 export * from './domain/signing';
 export * from './domain/staff-grant';

@@ -1,5 +1,6 @@
 import {
   SIGNING_KEY_NAME,
+  failedPrecondition,
   systemClock,
   uuidGenerator,
   type Clock,
@@ -20,7 +21,7 @@ import { subscribeToMeetings, type MeetingConsumerOptions } from './adapters/eve
 import { accessGrantGrpcService } from './adapters/grpc/access-grant.grpc';
 import { auditGrpcService } from './adapters/grpc/audit.grpc';
 import { certificateGrpcService } from './adapters/grpc/certificate.grpc';
-import { lifecycleGrpcService } from './adapters/grpc/lifecycle.grpc';
+import { lifecycleGrpcService, type LifecycleErasureHandlers } from './adapters/grpc/lifecycle.grpc';
 import { LoggingAuditLog } from './adapters/logging/logging.audit-log';
 import { LoggingErasureLog } from './adapters/logging/logging.erasure-log';
 import { InMemoryEndedMeetings } from './adapters/memory/in-memory.ended-meetings';
@@ -37,7 +38,7 @@ import { AudioKeyDeadlineSweep, DEFAULT_AUDIO_KEY_MAX_AGE_MS } from './use-cases
 import { RetentionSweep } from './use-cases/retention-sweep.use-case';
 import { RunAsLeader } from './use-cases/run-as-leader.use-case';
 import type { AuditLog } from './ports/audit-log.port';
-import type { DataKeyShredder } from './ports/data-key-shredder.port';
+import type { DataKeyShredder, TenantKeyShredder } from './ports/data-key-shredder.port';
 import type { ResumableErasureLog } from './ports/erasure-certifier.port';
 import type { EndedMeetings } from './ports/ended-meetings.port';
 import type { ErasureEventPublisher } from './ports/erasure-events.port';
@@ -47,6 +48,9 @@ import { AuditCheckpointer } from './use-cases/audit-checkpointer';
 import { ChainedAuditLog } from './use-cases/chained-audit-log';
 import { DeleteMeeting } from './use-cases/delete-meeting.use-case';
 import { DenyStaffGrant } from './use-cases/deny-staff-grant.use-case';
+import { EraseTenant } from './use-cases/erase-tenant.use-case';
+import { EraseUserData } from './use-cases/erase-user-data.use-case';
+import { RestoreArchivedMeeting } from './use-cases/restore-archived-meeting.use-case';
 import { ExportAuditLog } from './use-cases/export-audit-log.use-case';
 import { IssueErasureCertificate } from './use-cases/issue-erasure-certificate.use-case';
 import { ListStaffGrants } from './use-cases/list-staff-grants.use-case';
@@ -76,6 +80,14 @@ export interface LifecyclePersistence {
   poolSize?: number;
   /** Signs certificates and checkpoints (ed25519 key `signingKeyName`, created if missing). */
   kms: Pick<Kms, 'createKey' | 'sign' | 'publicKeys'>;
+  /**
+   * Destroys tenant keys (`Kms.destroyKey(confide-tenant-<id>)`): the crypto-erasure of
+   * EraseTenant (`DELETE /api/tenant/data`). The composition's data-key KMS (`keys.kms`).
+   * Without it EraseTenant answers FAILED_PRECONDITION (no tenant erasure without crypto-erasure).
+   */
+  tenantKeys?: TenantKeyShredder;
+  /** How long EraseTenant waits for the physical purge before answering; default 2 s. */
+  tenantPurgeWaitMs?: number;
   /** Default SIGNING_KEY_NAME (`confide-signing`). */
   signingKeyName?: string;
   /** Default DEFAULT_CHECKPOINT_INTERVAL_MS. */
@@ -165,6 +177,8 @@ interface Persistent {
   decisionAuditor: RecordAccessDecision;
   services: GrpcServiceRegistration[];
   scheduler: RunAsLeader | undefined;
+  certificateStore: PostgresErasureCertificateStore;
+  policies: PostgresRetentionPolicyRepository;
 }
 
 function buildPersistence(deps: LifecycleModuleDeps, options: LifecyclePersistence, clock: Clock, logger: Logger): Persistent {
@@ -181,7 +195,9 @@ function buildPersistence(deps: LifecycleModuleDeps, options: LifecyclePersisten
   });
   const audit = new ChainedAuditLog(store, checkpointer);
   // Certificates of every erasure subject, idempotent per erasure (a retry returns the same one).
-  const erasures = new IssueErasureCertificate({ store: new PostgresErasureCertificateStore(dataSource), kms: options.kms, signingKeyName, clock });
+  // Each certificate's SHA-256 goes into the tenant's chain (certificate:issued).
+  const certificateStore = new PostgresErasureCertificateStore(dataSource);
+  const erasures = new IssueErasureCertificate({ store: certificateStore, kms: options.kms, signingKeyName, clock, audit });
   const requests = new PostgresErasureRequestRepository(dataSource);
   const grantDeps = { grants, audit, clock, ids };
   const authorization = deps.authorization ? { authorization: deps.authorization } : {};
@@ -200,7 +216,8 @@ function buildPersistence(deps: LifecycleModuleDeps, options: LifecyclePersisten
     certificateGrpcService({ logger, store: certificates, kms: options.kms, signingKeyName, ...authorization }),
   ];
   const decisionAuditor = new RecordAccessDecision({ store, clock, logger, checkpointer });
-  return { dataSource, options, signingKeyName, checkpointer, audit, erasures, requests, ids, grants, decisionAuditor, services, scheduler: undefined };
+  const policies = new PostgresRetentionPolicyRepository(dataSource);
+  return { dataSource, options, signingKeyName, checkpointer, audit, erasures, requests, ids, grants, decisionAuditor, services, scheduler: undefined, certificateStore, policies };
 }
 
 /** The leader-only sweeps over `deleteMeeting` (retention deletes are certified erasures). */
@@ -215,7 +232,7 @@ function buildScheduler(
   if (!options) return undefined;
   const retention = new RetentionSweep({
     storage: options.maintenance,
-    policies: new PostgresRetentionPolicyRepository(p.dataSource),
+    policies: p.policies,
     eraser,
     audit: p.audit,
     clock,
@@ -236,6 +253,39 @@ function buildScheduler(
       logger.info({ audioKeys: destroyed, retention: swept }, 'lifecycle scheduler run');
     },
   });
+}
+
+/**
+ * EraseTenant, EraseUserData, RestoreArchivedMeeting and the retention policy over storage's
+ * StorageMaintenanceService (the scheduler's `maintenance`) and the erasure outbox. Without a
+ * maintenance client only the retention policy is served; without `tenantKeys` no EraseTenant.
+ */
+function buildErasureHandlers(deps: LifecycleModuleDeps, p: Persistent, clock: Clock, logger: Logger): LifecycleErasureHandlers {
+  const maintenance = p.options.scheduler?.maintenance;
+  const noStorage = (): never => {
+    throw failedPrecondition('this lifecycle has no storage maintenance client');
+  };
+  const storage: StorageMaintenance = maintenance ?? {
+    listTenants: noStorage,
+    listExpiredMeetings: noStorage,
+    listAudioKeysDue: noStorage,
+    archiveMeeting: noStorage,
+    restoreMeeting: noStorage,
+    purgeTenant: noStorage,
+    purgeParticipant: noStorage,
+  };
+  const common = { requests: p.requests, erasures: deps.erasures ?? p.erasures, audit: deps.audit ?? p.audit, clock, logger, ids: p.ids };
+  const tenantKeys = p.options.tenantKeys;
+  if (!tenantKeys) logger.warn('lifecycle has no tenant key store: EraseTenant is refused');
+  return {
+    ...(tenantKeys ? { eraseTenant: new EraseTenant({ ...common, kms: tenantKeys, storage }) } : {}),
+    eraseUserData: new EraseUserData({ ...common, storage }),
+    restoreMeeting: new RestoreArchivedMeeting({ storage, audit: common.audit, clock, logger }),
+    policies: p.policies,
+    certificates: p.certificateStore,
+    clock,
+    ...(p.options.tenantPurgeWaitMs !== undefined ? { tenantPurgeWaitMs: p.options.tenantPurgeWaitMs } : {}),
+  };
 }
 
 /**
@@ -263,6 +313,7 @@ export function createLifecycleModule(deps: LifecycleModuleDeps): LifecycleModul
     ...(persistent ? { requests: persistent.requests, ids: persistent.ids } : {}),
   });
   if (persistent) persistent.scheduler = buildScheduler(deps, persistent, deleteMeeting, clock, logger);
+  const erasure = persistent ? buildErasureHandlers(deps, persistent, clock, logger) : undefined;
   const recordMeetingEnded = new RecordMeetingEnded({ ended, logger });
   let subscription: Subscription | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -289,7 +340,12 @@ export function createLifecycleModule(deps: LifecycleModuleDeps): LifecycleModul
   return {
     name: 'lifecycle',
     grpcServices: [
-      lifecycleGrpcService({ logger, deleteMeeting, ...(deps.authorization ? { authorization: deps.authorization } : {}) }),
+      lifecycleGrpcService({
+        logger,
+        deleteMeeting,
+        ...(erasure ? { erasure } : {}),
+        ...(deps.authorization ? { authorization: deps.authorization } : {}),
+      }),
       ...(persistent?.services ?? []),
     ],
     ...(persistent ? { grants: persistent.grants, decisionAuditor: persistent.decisionAuditor } : {}),

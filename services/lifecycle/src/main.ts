@@ -76,6 +76,8 @@ async function main(): Promise<void> {
       migrate: config.DATABASE_MIGRATE,
       poolSize: config.DATABASE_POOL_SIZE,
       kms: keys.kms,
+      // EraseTenant's crypto-erasure: the tenant key destroyed in the same KMS (Vault Transit).
+      tenantKeys: keys.kms,
       checkpointIntervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
       maxUnsigned: config.AUDIT_CHECKPOINT_MAX_UNSIGNED,
       scheduler: {

@@ -173,3 +173,127 @@ export function verifyAuditExport(input: string | Iterable<string>, publicKeys: 
     errors,
   };
 }
+
+/** What `confide audit verify` names: the first entry that was modified, removed or reordered. */
+export type TamperKind = 'modified' | 'removed' | 'reordered' | 'inserted' | 'checkpoint' | 'malformed';
+
+export interface FirstTampering {
+  kind: TamperKind;
+  /** The entry concerned: the modified/removed entry's seq; for a reordered one, its original seq. */
+  seq: number;
+  /** 1-based line of the export where it shows (0: the export is empty). */
+  line: number;
+  /** Names seqs and lines only. */
+  message: string;
+  code: AuditVerificationCode;
+}
+
+interface ExportedEvent {
+  line: number;
+  seq: number;
+  hashInput: Parameters<typeof hashAuditEvent>[0];
+  hash: string;
+}
+
+function exportedEvents(lines: string[]): ExportedEvent[] {
+  const out: ExportedEvent[] = [];
+  lines.forEach((text, index) => {
+    try {
+      const e = JSON.parse(text) as Record<string, unknown>;
+      if (e?.type !== 'event' || !isInt(e.seq) || !isStr(e.hash)) return;
+      out.push({
+        line: index + 1,
+        seq: e.seq,
+        hash: e.hash,
+        hashInput: {
+          tenantId: e.tenant_id as string,
+          seq: e.seq,
+          occurredAtMs: e.occurred_at_ms as number,
+          actor: e.actor as string,
+          action: e.action as string,
+          resource: e.resource as string,
+          decision: e.decision as AuditDecision,
+          outcome: e.outcome as AuditOutcome,
+          obligations: e.obligations as string[],
+          prevHash: e.prev_hash as string,
+        },
+      });
+    } catch {
+      // malformed lines are the verifier's to report
+    }
+  });
+  return out;
+}
+
+/**
+ * The first entry of an export that was modified, removed or reordered (undefined when the
+ * export verifies): from the verifier's first error, classified —
+ * - the entry's hash does not match its content: `reordered` when the content is an authentic
+ *   entry of a later position (its hash matches with that seq), `inserted` (at that seq) when
+ *   of an earlier one, else `modified`;
+ * - a gap in the sequence: `reordered` when the missing seq appears later, else `removed`
+ *   (the first missing seq);
+ * - a broken link to an entry whose own hash matches: that previous entry was `modified` with
+ *   its hash recomputed (or inserted);
+ * - checkpoint problems (`checkpoint`) and unreadable lines (`malformed`).
+ */
+export function locateFirstTampering(input: string | Iterable<string>, publicKeys: PublicKeyInput): FirstTampering | undefined {
+  const lines = typeof input === 'string' ? input.split('\n') : [...input];
+  const result = verifyAuditExport(lines, publicKeys);
+  const first = result.errors[0];
+  if (!first) return undefined;
+  const atLine = result.errors.filter((e) => e.line === first.line).map((e) => e.code);
+  const events = exportedEvents(lines);
+  const index = events.findIndex((e) => e.line === first.line);
+  const event = index >= 0 ? events[index] : undefined;
+  if (!event || first.code === 'tenant-mismatch' || first.code === 'malformed-line' || first.code === 'missing-header') {
+    if (first.code === 'checkpoint-mismatch' || first.code === 'bad-signature' || first.code === 'unknown-key-version') {
+      return { kind: 'checkpoint', seq: 0, line: first.line, code: first.code, message: `line ${first.line}: ${first.message}` };
+    }
+    return { kind: 'malformed', seq: event?.seq ?? 0, line: first.line, code: first.code, message: `line ${first.line}: ${first.message}` };
+  }
+  const previous = index > 0 ? events[index - 1] : undefined;
+  const expected = (previous?.seq ?? 0) + 1;
+  if (atLine.includes('hash-mismatch')) {
+    const lastSeq = Math.max(...events.map((e) => e.seq), event.seq);
+    for (let s = 1; s <= lastSeq + 1; s++) {
+      if (s !== event.seq && hashAuditEvent({ ...event.hashInput, seq: s }) === event.hash) {
+        if (s < event.seq) {
+          // The authentic entry s was pushed back: what now sits at positions s.. was inserted.
+          const inserted = events.find((e) => e.seq === s);
+          return {
+            kind: 'inserted',
+            seq: s,
+            line: inserted?.line ?? event.line,
+            code: 'hash-mismatch',
+            message: `an entry was inserted at seq ${s} (line ${inserted?.line ?? event.line}): the authentic seq ${s} now sits at seq ${event.seq}`,
+          };
+        }
+        return { kind: 'reordered', seq: s, line: event.line, code: 'hash-mismatch', message: `entry seq ${s} was moved to position seq ${event.seq} (line ${event.line})` };
+      }
+    }
+    return { kind: 'modified', seq: event.seq, line: event.line, code: 'hash-mismatch', message: `entry seq ${event.seq} (line ${event.line}) was modified: its hash does not match its content` };
+  }
+  if (atLine.includes('sequence-break')) {
+    if (event.seq > expected) {
+      const later = events.slice(index + 1).find((e) => e.seq === expected);
+      if (later) {
+        return { kind: 'reordered', seq: expected, line: later.line, code: 'sequence-break', message: `entry seq ${expected} appears after seq ${event.seq} (line ${later.line})` };
+      }
+      const range = event.seq - 1 > expected ? `s ${expected}-${event.seq - 1}` : ` ${expected}`;
+      return { kind: 'removed', seq: expected, line: event.line, code: 'sequence-break', message: `entry seq${range} removed (before line ${event.line})` };
+    }
+    return { kind: 'reordered', seq: event.seq, line: event.line, code: 'sequence-break', message: `entry seq ${event.seq} appears after seq ${expected - 1} (line ${event.line})` };
+  }
+  if (atLine.includes('chain-break')) {
+    const changed = previous?.seq ?? event.seq;
+    return {
+      kind: 'modified',
+      seq: changed,
+      line: previous?.line ?? event.line,
+      code: 'chain-break',
+      message: `entry seq ${changed} (line ${previous?.line ?? event.line}) was modified or inserted: seq ${event.seq} no longer links to it`,
+    };
+  }
+  return { kind: 'checkpoint', seq: 0, line: first.line, code: first.code, message: `line ${first.line}: ${first.message}` };
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalidArgument, tenantKeyName, type Clock, type IdGenerator, type Logger } from '@confide/platform';
 import { parseErasureRequest } from '../domain/erasure-request';
-import type { ErasureCounts } from '../domain/erasure';
+import type { ErasureCounts, ErasureRequestRecord } from '../domain/erasure';
 import type { AuditLog } from '../ports/audit-log.port';
 import type { TenantKeyShredder } from '../ports/data-key-shredder.port';
 import type { ResumableErasureLog } from '../ports/erasure-certifier.port';
@@ -13,6 +13,7 @@ export const ERASE_TENANT_ACTION = 'tenant:erase';
 
 export interface EraseTenantResult {
   tenantId: string;
+  erasureId: string;
   erased: Required<ErasureCounts>;
   cryptoErasedAtMs: number;
   purgedAtMs: number;
@@ -46,7 +47,41 @@ export class EraseTenant {
     this.ids = deps.ids ?? { newId: () => randomUUID() };
   }
 
+  /**
+   * Starts the erasure and resolves as soon as the tenant key is destroyed (recorded in the
+   * outbox), with `completion` for the rest (purge, certificate). A failure before the key
+   * was destroyed rejects. The caller decides how long to wait for `completion`; whatever it
+   * does, the rest keeps running, and a retry of the same erasure resumes it (same record,
+   * same certificate).
+   */
+  async begin(req: { tenantId?: string; requestedBy?: string; reason?: string }): Promise<{ erasureId: string; cryptoErasedAtMs: number; completion: Promise<EraseTenantResult> }> {
+    let signal!: (r: { erasureId: string; cryptoErasedAtMs: number }) => void;
+    const cryptoDone = new Promise<{ erasureId: string; cryptoErasedAtMs: number }>((resolve) => (signal = resolve));
+    const inner = this.deps.requests;
+    const watch = (r: ErasureRequestRecord): ErasureRequestRecord => {
+      if (r.cryptoErasedAtMs !== undefined) signal({ erasureId: r.erasureId, cryptoErasedAtMs: r.cryptoErasedAtMs });
+      return r;
+    };
+    const requests: ErasureRequests = {
+      open: async (r) => watch(await inner.open(r)),
+      markCryptoErased: async (...a) => watch(await inner.markCryptoErased(...a)),
+      markPurged: (...a) => inner.markPurged(...a),
+      markCertified: (...a) => inner.markCertified(...a),
+      markFinished: (...a) => inner.markFinished(...a),
+      pending: (...a) => inner.pending(...a),
+    };
+    const completion = this.run(req, requests);
+    // Handled by the caller when it waits; never an unhandled rejection when it does not.
+    completion.catch(() => undefined);
+    const first = await Promise.race([cryptoDone, completion]);
+    return { erasureId: first.erasureId, cryptoErasedAtMs: first.cryptoErasedAtMs, completion };
+  }
+
   async execute(req: { tenantId?: string; requestedBy?: string; reason?: string }): Promise<EraseTenantResult> {
+    return this.run(req, this.deps.requests);
+  }
+
+  private async run(req: { tenantId?: string; requestedBy?: string; reason?: string }, requests: ErasureRequests): Promise<EraseTenantResult> {
     // The same validation as a meeting's erasure (the meeting id is not part of this one).
     const { tenantId, requestedBy, reason } = parseErasureRequest({ ...req, meetingId: '-' });
     let keyName: string;
@@ -57,7 +92,7 @@ export class EraseTenant {
     }
     const { kms, storage } = this.deps;
     const { record } = await runErasure(
-      { requests: this.deps.requests, erasures: this.deps.erasures, audit: this.deps.audit, clock: this.deps.clock, ids: this.ids, logger: this.deps.logger },
+      { requests, erasures: this.deps.erasures, audit: this.deps.audit, clock: this.deps.clock, ids: this.ids, logger: this.deps.logger },
       { tenantId, subject: { kind: 'tenant' }, requestedBy, reason, action: ERASE_TENANT_ACTION, resource: `tenant/${tenantId}` },
       {
         async cryptoErase() {
@@ -73,6 +108,7 @@ export class EraseTenant {
     const c = record.counts ?? {};
     return {
       tenantId,
+      erasureId: record.erasureId,
       erased: { meetings: c.meetings ?? 0, segments: c.segments ?? 0, alerts: c.alerts ?? 0, reports: c.reports ?? 0, data_keys: c.data_keys ?? 0 },
       cryptoErasedAtMs: record.cryptoErasedAtMs ?? 0,
       purgedAtMs: record.purgedAtMs ?? 0,

@@ -1,7 +1,7 @@
 import { SIGNING_KEY_NAME } from '@confide/platform';
 import { PostgresAuditEventStore } from '../../src/adapters/postgres/audit-event.repository';
 import { GENESIS_HASH, hashAuditEvent } from '../../src/domain/audit-chain';
-import { verifyAuditExport } from '../../src/domain/audit-export.verifier';
+import { locateFirstTampering, verifyAuditExport } from '../../src/domain/audit-export.verifier';
 import { publishedSigningKeys, type PublishedSigningKeys } from '../../src/domain/signing';
 import { AuditCheckpointer } from '../../src/use-cases/audit-checkpointer';
 import { ChainedAuditLog } from '../../src/use-cases/chained-audit-log';
@@ -144,6 +144,8 @@ describe('audit log on PostgreSQL (hash chain, signed checkpoints, export, offli
       const result = verifyAuditExport(await exporter.text(tenant), published);
       expect(result.ok).toBe(false);
       expect(result.errors.map((e) => e.code)).toEqual(['hash-mismatch']);
+      // The exact entry: seq 3 (line 4: the header is line 1).
+      expect(locateFirstTampering(await exporter.text(tenant), published)).toMatchObject({ kind: 'modified', seq: 3, line: 4 });
     });
 
     it('a removed event', async () => {
@@ -153,6 +155,7 @@ describe('audit log on PostgreSQL (hash chain, signed checkpoints, export, offli
       const result = verifyAuditExport(await exporter.text(tenant), published);
       expect(result.ok).toBe(false);
       expect(result.errors.map((e) => e.code)).toEqual(['sequence-break', 'chain-break']);
+      expect(locateFirstTampering(await exporter.text(tenant), published)).toMatchObject({ kind: 'removed', seq: 2, line: 3 });
     });
 
     it('reordered events', async () => {
@@ -164,6 +167,8 @@ describe('audit log on PostgreSQL (hash chain, signed checkpoints, export, offli
       const result = verifyAuditExport(await exporter.text(tenant), published);
       expect(result.ok).toBe(false);
       expect(result.errors.map((e) => e.code)).toEqual(expect.arrayContaining(['hash-mismatch', 'chain-break']));
+      // Seq 3's authentic entry now sits at position 2 (line 3).
+      expect(locateFirstTampering(await exporter.text(tenant), published)).toMatchObject({ kind: 'reordered', seq: 3, line: 3 });
     });
 
     it('an inserted event (renumbering the rest)', async () => {
@@ -184,6 +189,8 @@ describe('audit log on PostgreSQL (hash chain, signed checkpoints, export, offli
       // The forged event itself is well linked; its successor no longer is, and the signed head moved.
       expect(result.errors.map((e) => e.code)).toEqual(expect.arrayContaining(['chain-break']));
       expect(result.events).toBe(6);
+      // The forged entry is seq 3 (line 4): the authentic seq 3 was pushed to seq 4.
+      expect(locateFirstTampering(await exporter.text(tenant), published)).toMatchObject({ kind: 'inserted', seq: 3, line: 4 });
     });
 
     it('a rewritten chain (every hash recomputed after a change) through the signed checkpoint', async () => {

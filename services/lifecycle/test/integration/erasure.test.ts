@@ -9,6 +9,7 @@ import { InMemoryEndedMeetings } from '../../src/adapters/memory/in-memory.ended
 import { AudioKeyDeadlineSweep, DEFAULT_AUDIO_KEY_MAX_AGE_MS } from '../../src/use-cases/audio-key-deadline-sweep.use-case';
 import { DeleteMeeting } from '../../src/use-cases/delete-meeting.use-case';
 import { EraseTenant } from '../../src/use-cases/erase-tenant.use-case';
+import { CERTIFICATE_ISSUED_ACTION, certificateAuditResource, certificateSha256 } from '../../src/use-cases/issue-erasure-certificate.use-case';
 import { EraseUserData } from '../../src/use-cases/erase-user-data.use-case';
 import { RestoreArchivedMeeting } from '../../src/use-cases/restore-archived-meeting.use-case';
 import { RetentionSweep } from '../../src/use-cases/retention-sweep.use-case';
@@ -92,6 +93,15 @@ async function asOwner<T>(sql: string, params: unknown[] = []): Promise<T[]> {
   } finally {
     await c.end();
   }
+}
+
+/** The `certificate:issued` entries of the tenant's chain (their resources name id and SHA-256). */
+async function chainedCertificates(tenantId: string): Promise<string[]> {
+  const rows = await asOwner<{ resource: string }>(
+    `SELECT resource FROM audit_events WHERE tenant_id = $1 AND action = '${CERTIFICATE_ISSUED_ACTION}' ORDER BY seq`,
+    [tenantId],
+  );
+  return rows.map((r) => r.resource);
 }
 
 const publicKeys = async () => publishedSigningKeys(SIGNING_KEY_NAME, await stack.kms.kms.publicKeys(SIGNING_KEY_NAME));
@@ -259,8 +269,54 @@ describe('EraseTenant and EraseUserData on real PostgreSQL', () => {
     const document = (await stack.certificates.getDocument(tenantId, result.certificateId))!;
     expect(JSON.parse(document)).toMatchObject({ subject: { kind: 'tenant' }, method: { destroyed_keys: [`kms:${tenantKeyName(tenantId)}`] } });
     expect(verifyDeletionCertificate(document, await publicKeys()).ok).toBe(true);
+    // The certificate's hash is in the tenant's chain, in the same erasure flow.
+    expect(await chainedCertificates(tenantId)).toEqual([certificateAuditResource(result.certificateId, document)]);
+    expect(certificateAuditResource(result.certificateId, document)).toBe(`certificate/${result.certificateId}@sha256:${certificateSha256(document)}`);
     // Idempotent: the same certificate again.
     expect((await useCase.execute({ tenantId, requestedBy: 'owner-1', reason: 'offboarding' })).certificateId).toBe(result.certificateId);
+  });
+
+  it('begin() returns once the tenant key is destroyed; the purge completes afterwards, and a retry resumes it', async () => {
+    const tenantId = 'tenant-background';
+    await seedMeeting(tenantId, 'm-1', { segments: 20, endedAtMs: Date.now() - DAY });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let failOnce = true;
+    const useCase = new EraseTenant({
+      kms: stack.kms.kms,
+      storage: {
+        purgeTenant: async (t) => {
+          await gate;
+          if (failOnce) {
+            failOnce = false;
+            throw unavailable('storage went away');
+          }
+          return stack.maintenance.purgeTenant(t);
+        },
+      },
+      requests: stack.requests,
+      erasures: stack.certifier(wallClock),
+      audit: stack.audit,
+      clock: wallClock,
+      logger,
+      ids: sequentialIds('tenant-bg'),
+    });
+    const started = await useCase.begin({ tenantId, requestedBy: 'owner-1', reason: 'offboarding' });
+    // Crypto-erased, rows still there: unreadable already.
+    expect(started.cryptoErasedAtMs).toBeGreaterThan(0);
+    await expect(stack.kms.kms.publicKeys(tenantKeyName(tenantId))).rejects.toBeDefined();
+    expect((await asOwner<{ n: number }>('SELECT count(*)::int AS n FROM segments WHERE tenant_id = $1', [tenantId]))[0]!.n).toBe(20);
+    release();
+    await expect(started.completion).rejects.toMatchObject({ kind: 'unavailable' });
+    // The retry resumes the same erasure from the outbox (the key stays destroyed, the purge runs).
+    const resumed = await useCase.begin({ tenantId, requestedBy: 'owner-1', reason: 'offboarding' });
+    expect(resumed).toMatchObject({ erasureId: started.erasureId, cryptoErasedAtMs: started.cryptoErasedAtMs });
+    const done = await resumed.completion;
+    expect(done).toMatchObject({ erasureId: started.erasureId, certificateId: started.erasureId, erased: { segments: 20 } });
+    expect(await asOwner('SELECT count(*)::int AS n FROM segments WHERE tenant_id = $1', [tenantId])).toEqual([{ n: 0 }]);
+    const document = (await stack.certificates.getDocument(tenantId, done.certificateId))!;
+    expect(verifyDeletionCertificate(document, await publicKeys()).ok).toBe(true);
+    expect(await chainedCertificates(tenantId)).toEqual([certificateAuditResource(done.certificateId, document)]);
   });
 
   it("purges a user's own transcript track in every meeting of the tenant, certified", async () => {
@@ -282,6 +338,7 @@ describe('EraseTenant and EraseUserData on real PostgreSQL', () => {
     const document = (await stack.certificates.getDocument(tenantId, result.certificateId))!;
     expect(JSON.parse(document)).toMatchObject({ subject: { kind: 'user', user_id: 'alice' }, crypto_erased_at: null });
     expect(verifyDeletionCertificate(document, await publicKeys()).ok).toBe(true);
+    expect(await chainedCertificates(tenantId)).toEqual([certificateAuditResource(result.certificateId, document)]);
   });
 });
 

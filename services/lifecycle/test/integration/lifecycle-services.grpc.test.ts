@@ -5,6 +5,7 @@ import {
   AuditServiceClient,
   CertificateServiceClient,
   LifecycleServiceClient,
+  RetentionAction,
   type ExportAuditLogResponse,
   type GetSigningKeysResponse,
 } from '@confide/contracts';
@@ -170,6 +171,59 @@ describe('lifecycle module with PostgreSQL: AccessGrantService, AuditService, Ce
       );
     }
     expect(await code(callUnary(certificates, 'getDeletionCertificate', { tenantId: TENANT, certificateId: 'unknown' }, await as(admin(false))))).toBe(grpc.status.NOT_FOUND);
+  });
+
+  it('retention policy: admins read it, admins with MFA set it (recorded as the assertion\'s user); others are refused', async () => {
+    const read = await callUnary<object, { policy: { days: number; action: number; isDefault: boolean } }>(lifecycle, 'getRetentionPolicy', { tenantId: TENANT }, await as(admin(false)));
+    expect(read.policy).toMatchObject({ days: 90, action: RetentionAction.RETENTION_ACTION_DELETE, isDefault: true });
+    expect(await code(callUnary(lifecycle, 'setRetentionPolicy', { tenantId: TENANT, days: 30, action: RetentionAction.RETENTION_ACTION_ARCHIVE }, await as(admin(false))))).toBe(
+      grpc.status.PERMISSION_DENIED,
+    );
+    const set = await callUnary<object, { policy: { days: number; action: number; isDefault: boolean; updatedBy: string } }>(
+      lifecycle,
+      'setRetentionPolicy',
+      { tenantId: TENANT, days: 30, action: RetentionAction.RETENTION_ACTION_ARCHIVE },
+      await as(admin(true)),
+    );
+    expect(set.policy).toMatchObject({ days: 30, action: RetentionAction.RETENTION_ACTION_ARCHIVE, isDefault: false, updatedBy: 'admin-1' });
+    expect(await code(callUnary(lifecycle, 'setRetentionPolicy', { tenantId: TENANT, days: 0, action: RetentionAction.RETENTION_ACTION_ARCHIVE }, await as(admin(true))))).toBe(
+      grpc.status.INVALID_ARGUMENT,
+    );
+    for (const who of [member, auditorUser, staff, admin(true, 'x-admin', 't-other')]) {
+      expect(await code(callUnary(lifecycle, 'getRetentionPolicy', { tenantId: TENANT }, await as(who)))).toBe(grpc.status.PERMISSION_DENIED);
+    }
+  });
+
+  it('erasure RPCs are decided by the policy first; without a storage maintenance client or tenant keys they are refused', async () => {
+    // Admins may not erase the tenant (owners only); members may not erase a user's data.
+    expect(await code(callUnary(lifecycle, 'eraseTenant', { tenantId: TENANT, reason: '' }, await as(admin(true))))).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await code(callUnary(lifecycle, 'eraseUserData', { tenantId: TENANT, userId: 'u-7', reason: '' }, await as(member)))).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await code(callUnary(lifecycle, 'restoreArchivedMeeting', { tenantId: TENANT, meetingId: 'm1', reason: '' }, await as(admin(false))))).toBe(
+      grpc.status.PERMISSION_DENIED,
+    );
+    // Allowed, but this composition has neither a KMS for tenant keys nor storage maintenance.
+    const owner: Subject = { id: 'owner-1', tenant: TENANT, roles: ['owner'], kind: 'user', mfa: true };
+    expect(await code(callUnary(lifecycle, 'eraseTenant', { tenantId: TENANT, reason: '' }, await as(owner)))).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(await code(callUnary(lifecycle, 'eraseUserData', { tenantId: TENANT, userId: 'u-7', reason: '' }, await as(admin(true))))).toBe(grpc.status.FAILED_PRECONDITION);
+  });
+
+  it('ListAuditEvents pages the tenant\'s chain for auditors and admins (ids and decisions, the denials included)', async () => {
+    const page = await callUnary<object, { events: Array<{ seq: number; action: string; hash: string; prevHash: string }>; nextAfterSeq: number }>(
+      audit,
+      'listAuditEvents',
+      { tenantId: TENANT, afterSeq: 0, pageSize: 2 },
+      await as(auditorUser),
+    );
+    expect(page.events.map((e) => e.seq)).toEqual([1, 2]);
+    expect(page.events[1]!.prevHash).toBe(page.events[0]!.hash);
+    expect(page.nextAfterSeq).toBe(2);
+    const all = await callUnary<object, { events: Array<{ seq: number; action: string }>; nextAfterSeq: number }>(audit, 'listAuditEvents', { tenantId: TENANT, afterSeq: 0, pageSize: 500 }, await as(admin(false)));
+    expect(all.nextAfterSeq).toBe(0);
+    expect(all.events.map((e) => e.action)).toEqual(expect.arrayContaining(['settings:write', 'tenant-data:delete', 'certificate:issued']));
+    expect(await code(callUnary(audit, 'listAuditEvents', { tenantId: TENANT, afterSeq: 0, pageSize: 501 }, await as(auditorUser)))).toBe(grpc.status.INVALID_ARGUMENT);
+    for (const who of [member, staff, admin(true, 'x-admin', 't-other')]) {
+      expect(await code(callUnary(audit, 'listAuditEvents', { tenantId: TENANT, afterSeq: 0, pageSize: 10 }, await as(who)))).toBe(grpc.status.PERMISSION_DENIED);
+    }
   });
 
   it('exports the audit log (grant steps, erasure, decisions, denials) to auditors with MFA; it verifies offline and holds no reason', async () => {

@@ -1,5 +1,9 @@
 import {
+  AuditDecision as ProtoAuditDecision,
+  AuditOutcome as ProtoAuditOutcome,
   AuditServiceService,
+  type ListAuditEventsRequest,
+  type ListAuditEventsResponse,
   type AuditServiceServer,
   type ExportAuditLogRequest,
   type ExportAuditLogResponse,
@@ -35,6 +39,16 @@ export interface AuditGrpcDeps {
 }
 
 const tenantResource = (tenantId: string) => ({ tenant: tenantId, kind: 'audit-log' });
+
+/** Page size of ListAuditEvents: default and largest. */
+export const DEFAULT_AUDIT_PAGE_SIZE = 100;
+export const MAX_AUDIT_PAGE_SIZE = 500;
+
+const OUTCOMES: Record<string, ProtoAuditOutcome> = {
+  success: ProtoAuditOutcome.AUDIT_OUTCOME_SUCCESS,
+  'not-found': ProtoAuditOutcome.AUDIT_OUTCOME_NOT_FOUND,
+  failure: ProtoAuditOutcome.AUDIT_OUTCOME_FAILURE,
+};
 
 /**
  * confide.lifecycle.v1.AuditService: the tenant's hash-chained audit log, exported as JSON
@@ -88,6 +102,34 @@ export function auditGrpcService(deps: AuditGrpcDeps): GrpcServiceRegistration {
 
   const implementation: AuditServiceServer = {
     exportAuditLog,
+    listAuditEvents: guardedUnary<ListAuditEventsRequest, ListAuditEventsResponse>(
+      logger,
+      authorization,
+      { method: `${AUDIT_SERVICE_NAME}/ListAuditEvents`, user: { action: 'audit:read', resource: (req) => tenantResource(req.tenantId) } },
+      async (req) => {
+        const tenantId = requireId('tenant_id', req.tenantId);
+        if (req.pageSize > MAX_AUDIT_PAGE_SIZE) throw new AppError('invalid-argument', `page_size must be at most ${MAX_AUDIT_PAGE_SIZE}`);
+        const size = req.pageSize || DEFAULT_AUDIT_PAGE_SIZE;
+        // One more than the page tells whether another page follows.
+        const events = await deps.store.eventsAfter(tenantId, req.afterSeq, size + 1);
+        const page = events.slice(0, size);
+        return {
+          events: page.map((e) => ({
+            seq: e.seq,
+            occurredAtUnixMs: e.occurredAtMs,
+            actor: e.actor,
+            action: e.action,
+            resource: e.resource,
+            decision: e.decision === 'deny' ? ProtoAuditDecision.AUDIT_DECISION_DENY : ProtoAuditDecision.AUDIT_DECISION_ALLOW,
+            outcome: OUTCOMES[e.outcome] ?? ProtoAuditOutcome.AUDIT_OUTCOME_UNSPECIFIED,
+            obligations: [...e.obligations],
+            prevHash: e.prevHash,
+            hash: e.hash,
+          })),
+          nextAfterSeq: events.length > size ? (page[page.length - 1]?.seq ?? 0) : 0,
+        };
+      },
+    ),
     getAuditHead: guardedUnary<GetAuditHeadRequest, GetAuditHeadResponse>(
       logger,
       authorization,

@@ -116,6 +116,7 @@ export async function startErasureStack(): Promise<ErasureStack> {
   const keys = new GrpcKeyRegistry(address, { metadata: async () => subjectAssertionMetadata(await signer.sign()) });
   const registry = new PostgresDataKeyRepository(storageData);
   const certificates = new PostgresErasureCertificateStore(ctx.app);
+  const audit = new ChainedAuditLog(new PostgresAuditEventStore(ctx.app));
   return {
     ctx,
     kms,
@@ -131,9 +132,10 @@ export async function startErasureStack(): Promise<ErasureStack> {
     keys,
     requests: new PostgresErasureRequestRepository(ctx.app),
     certificates,
-    audit: new ChainedAuditLog(new PostgresAuditEventStore(ctx.app)),
+    audit,
     events: new BusErasureEventPublisher(bus),
-    certifier: (clock) => new IssueErasureCertificate({ store: certificates, kms: kms.kms, signingKeyName: SIGNING_KEY_NAME, clock }),
+    // Every certificate's hash goes into the tenant's chain (certificate:issued), as the module wires it.
+    certifier: (clock) => new IssueErasureCertificate({ store: certificates, kms: kms.kms, signingKeyName: SIGNING_KEY_NAME, clock, audit }),
     freshKeyring: () => new MeetingKeyring({ kms: kms.kms, registry, provisionTenantKeys: false }),
     readMetadata: async (tenantId) =>
       subjectAssertionMetadata(await trust.signer('gateway').sign({ id: 'admin-1', tenant: tenantId, roles: ['admin'], kind: 'user', mfa: true })),
