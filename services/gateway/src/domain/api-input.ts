@@ -106,3 +106,28 @@ export function parseApproveBody(body: unknown): Parsed<{ durationMs: number }> 
   if (!duration.ok) return duration;
   return { ok: true, value: { durationMs: duration.value } };
 }
+
+/** The JSON body of PUT /api/tenant/retention: `{ "days": 1..3650, "action": "archive"|"delete" }`. */
+export function parseRetentionBody(body: unknown): Parsed<{ days: number; action: 'archive' | 'delete' }> {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, message: 'the request body must be a JSON object with "days" and "action"' };
+  }
+  const extra = Object.keys(body).filter((k) => k !== 'days' && k !== 'action');
+  if (extra.length > 0) return { ok: false, message: 'the request body may only contain "days" and "action"' };
+  const { days, action } = body as { days?: unknown; action?: unknown };
+  if (typeof days !== 'number' || !Number.isSafeInteger(days) || days < 1 || days > MAX_RETENTION_DAYS) {
+    return { ok: false, message: `days must be an integer from 1 to ${MAX_RETENTION_DAYS}` };
+  }
+  if (action !== 'archive' && action !== 'delete') return { ok: false, message: 'action must be "archive" or "delete"' };
+  return { ok: true, value: { days, action } };
+}
+
+/** Longest retention (lifecycle's limit). */
+export const MAX_RETENTION_DAYS = 3650;
+
+/** `after` of GET /api/audit: the seq after which the page starts (the previous page's `nextAfter`). */
+export function parseAfterSeq(raw: unknown): Parsed<number> {
+  if (raw === undefined) return { ok: true, value: 0 };
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) return { ok: false, message: 'after must be a non-negative integer' };
+  return { ok: true, value: Number(raw) };
+}

@@ -1,4 +1,4 @@
-import type { AccessGrant, DeletionCertificate, GetSigningKeysResponse } from '@confide/contracts';
+import type { AccessGrant, DeletionCertificate, GetSigningKeysResponse, ListAuditEventsResponse } from '@confide/contracts';
 import type { CallContext } from './storage.port';
 
 export interface GrantRequestCommand {
@@ -31,6 +31,8 @@ export interface LifecycleRecordsPort {
   listGrants(query: { tenantId: string; staffId: string }, ctx: CallContext): Promise<AccessGrant[]>;
   /** The export as consecutive chunks of JSON lines (without terminators). */
   exportAuditLog(tenantId: string, ctx: CallContext): AsyncIterable<string[]>;
+  /** A page of the tenant's chained audit events (ids and decisions only). */
+  listAuditEvents(query: { tenantId: string; afterSeq: number; pageSize: number }, ctx: CallContext): Promise<ListAuditEventsResponse>;
   getCertificate(query: { tenantId: string; certificateId: string }, ctx: CallContext): Promise<DeletionCertificate>;
   /** Oldest first. */
   listCertificates(query: { tenantId: string; meetingId: string }, ctx: CallContext): Promise<DeletionCertificate[]>;

@@ -3,14 +3,29 @@ import {
   AccessGrantStatus,
   type AccessGrant,
   type Alert,
+  AuditDecision,
+  AuditOutcome,
+  RetentionAction,
+  type AuditEventEntry,
   type DeleteMeetingResponse,
   type DeletionCertificate,
+  type EraseTenantResponse,
+  type EraseUserDataResponse,
   type GetSigningKeysResponse,
+  type ListAuditEventsResponse,
+  type RestoreArchivedMeetingResponse,
+  type RetentionPolicy,
   type Report,
   type TranscriptSegment,
 } from '@confide/contracts';
 import { notFound } from '@confide/platform';
-import type { DeleteMeetingCommand, LifecyclePort } from '../../src/ports/lifecycle.port';
+import type {
+  DeleteMeetingCommand,
+  EraseTenantCommand,
+  EraseUserDataCommand,
+  LifecyclePort,
+  RestoreMeetingCommand,
+} from '../../src/ports/lifecycle.port';
 import type { GrantRef, GrantRequestCommand, LifecycleRecordsPort } from '../../src/ports/lifecycle-records.port';
 import type { CallContext, MeetingPage, MeetingRef, OwnedMeeting, StoragePort } from '../../src/ports/storage.port';
 
@@ -78,8 +93,68 @@ export class FakeStorage implements StoragePort {
 /** LifecyclePort that records erasure requests. */
 export class FakeLifecycle implements LifecyclePort {
   readonly deletions: Array<{ command: DeleteMeetingCommand; ctx: CallContext }> = [];
+  readonly calls: Array<{ method: string; command: unknown; ctx: CallContext }> = [];
   failWith: unknown;
   isReady = true;
+  /** EraseTenant's answer: purge finished (200 + certificate) or still running (202). */
+  tenantPurgeCompleted = true;
+  retention: RetentionPolicy = { tenantId: '', days: 90, action: RetentionAction.RETENTION_ACTION_DELETE, isDefault: true, updatedAtUnixMs: 0, updatedBy: '' };
+  readonly certificateDocument = '{"certificate_id":"c-1","signature":"ed25519:v1:AAAA","type":"confide.deletion-certificate"}';
+
+  private note(method: string, command: unknown, ctx: CallContext): void {
+    this.calls.push({ method, command, ctx });
+    if (this.failWith !== undefined) throw this.failWith;
+  }
+
+  async eraseTenant(command: EraseTenantCommand, ctx: CallContext): Promise<EraseTenantResponse> {
+    this.note('eraseTenant', command, ctx);
+    const done = this.tenantPurgeCompleted;
+    return {
+      tenantId: command.tenantId,
+      erasureId: 'c-1',
+      cryptoErasedAtUnixMs: Date.UTC(2026, 0, 1),
+      purgeCompleted: done,
+      purgedAtUnixMs: done ? Date.UTC(2026, 0, 1, 0, 0, 1) : 0,
+      erased: done ? { meetings: 2, segments: 30, alerts: 3, reports: 2 } : undefined,
+      dataKeys: done ? 2 : 0,
+      certificate: done ? { certificateId: 'c-1', document: this.certificateDocument } : undefined,
+    };
+  }
+
+  async eraseUserData(command: EraseUserDataCommand, ctx: CallContext): Promise<EraseUserDataResponse> {
+    this.note('eraseUserData', command, ctx);
+    return {
+      userId: command.userId,
+      meetingsAffected: 1,
+      segments: 4,
+      alerts: 1,
+      purgedAtUnixMs: Date.UTC(2026, 0, 1),
+      certificate: { certificateId: 'c-1', document: this.certificateDocument },
+    };
+  }
+
+  async restoreMeeting(command: RestoreMeetingCommand, ctx: CallContext): Promise<RestoreArchivedMeetingResponse> {
+    this.note('restoreMeeting', command, ctx);
+    return { meetingId: command.meetingId, restoredAtUnixMs: Date.UTC(2026, 0, 1) };
+  }
+
+  async getRetentionPolicy(tenantId: string, ctx: CallContext): Promise<RetentionPolicy> {
+    this.note('getRetentionPolicy', { tenantId }, ctx);
+    return { ...this.retention, tenantId };
+  }
+
+  async setRetentionPolicy(command: { tenantId: string; days: number; action: 'archive' | 'delete' }, ctx: CallContext): Promise<RetentionPolicy> {
+    this.note('setRetentionPolicy', command, ctx);
+    this.retention = {
+      tenantId: command.tenantId,
+      days: command.days,
+      action: command.action === 'archive' ? RetentionAction.RETENTION_ACTION_ARCHIVE : RetentionAction.RETENTION_ACTION_DELETE,
+      isDefault: false,
+      updatedAtUnixMs: Date.UTC(2026, 0, 1),
+      updatedBy: 'u-admin',
+    };
+    return this.retention;
+  }
 
   constructor(private readonly erasedAtUnixMs = Date.UTC(2025, 0, 2, 3, 4, 5)) {}
 
@@ -192,6 +267,30 @@ export class FakeLifecycleRecords implements LifecycleRecordsPort {
   async listCertificates(query: { tenantId: string; meetingId: string }, ctx: CallContext): Promise<DeletionCertificate[]> {
     this.record('listCertificates', query.tenantId, ctx, { ...query });
     return this.certificates.filter((c) => c.tenantId === query.tenantId && c.meetingId === query.meetingId);
+  }
+
+  /** Entries served by listAuditEvents. */
+  auditEntries: AuditEventEntry[] = [1, 2, 3].map((seq) => ({
+    seq,
+    occurredAtUnixMs: Date.UTC(2026, 0, 1, 0, 0, seq),
+    actor: 'u-admin',
+    action: 'transcript:read',
+    resource: 'meeting/m1',
+    decision: AuditDecision.AUDIT_DECISION_ALLOW,
+    outcome: AuditOutcome.AUDIT_OUTCOME_UNSPECIFIED,
+    obligations: ['audit'],
+    prevHash: String(seq - 1).repeat(64),
+    hash: String(seq).repeat(64),
+  }));
+
+  /** Per-tenant entries; a tenant not in it gets `auditEntries`. */
+  readonly auditEntriesByTenant = new Map<string, AuditEventEntry[]>();
+
+  async listAuditEvents(query: { tenantId: string; afterSeq: number; pageSize: number }, ctx: CallContext): Promise<ListAuditEventsResponse> {
+    this.record('listAuditEvents', query.tenantId, ctx, { ...query });
+    const rest = (this.auditEntriesByTenant.get(query.tenantId) ?? this.auditEntries).filter((e) => e.seq > query.afterSeq);
+    const page = rest.slice(0, query.pageSize);
+    return { events: page, nextAfterSeq: rest.length > page.length ? (page[page.length - 1]?.seq ?? 0) : 0 };
   }
 
   async signingKeys(ctx: CallContext): Promise<GetSigningKeysResponse> {

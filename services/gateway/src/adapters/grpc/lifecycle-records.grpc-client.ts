@@ -7,6 +7,7 @@ import {
   type DeletionCertificate,
   type ExportAuditLogResponse,
   type GetSigningKeysResponse,
+  type ListAuditEventsResponse,
 } from '@confide/contracts';
 import { callUnary, createGrpcClient } from '@confide/platform';
 import type * as grpc from '@grpc/grpc-js';
@@ -99,6 +100,10 @@ export class GrpcLifecycleRecordsClient implements LifecycleRecordsPort {
       ctx.signal.removeEventListener('abort', onAbort);
       stream.cancel();
     }
+  }
+
+  listAuditEvents(query: { tenantId: string; afterSeq: number; pageSize: number }, ctx: CallContext): Promise<ListAuditEventsResponse> {
+    return this.call<object, ListAuditEventsResponse>(this.audit, 'listAuditEvents', query, ctx);
   }
 
   async getCertificate(query: { tenantId: string; certificateId: string }, ctx: CallContext): Promise<DeletionCertificate> {

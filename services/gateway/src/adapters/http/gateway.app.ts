@@ -7,6 +7,8 @@ import type { StoragePort } from '../../ports/storage.port';
 import { authenticate, type AccessControl } from './access-control';
 import { respondWithError, sendError } from './http-errors';
 import { accessGrantsRoutes, auditRoutes, certificatesRoutes, signingKeysRoutes } from './lifecycle-records.routes';
+import { certificateKeysRoute } from './certificate-keys.route';
+import { auditEntriesRoute, tenantRoutes, usersRoutes } from './erasure.routes';
 import { meetingsRoutes } from './meetings.routes';
 import { abortOnClose, requestId } from './request-context';
 
@@ -56,8 +58,10 @@ function accessControl(deps: GatewayAppDeps): AccessControl {
  * The public REST API.
  * - GET /healthz: liveness (the process serves HTTP), never depends on peers.
  * - GET /readyz: readiness, 200 when storage and lifecycle answer grpc.health.v1 SERVING, else 503.
- * - /api/meetings, /api/access-grants, /api/audit/export, /api/certificates/:id,
- *   /api/signing-keys: Bearer JWT (401 + WWW-Authenticate), then the policy per route (403
+ * - GET /.well-known/confide/certificate-keys: the public certificate keys (unauthenticated, cached).
+ * - /api/meetings (+ POST /:id/restore), /api/users/:id/data, /api/tenant/{data,retention},
+ *   /api/access-grants, /api/audit, /api/audit/export, /api/certificates/:id,
+ *   /api/signing-keys (alias of the well-known keys, authenticated): Bearer JWT (401 + WWW-Authenticate), then the policy per route (403
  *   `forbidden`), tenant from the token; JSON errors in one shape. Legacy header mode
  *   without an authenticator (see GatewayAppDeps).
  */
@@ -99,6 +103,10 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
     res.status(storage && lifecycle ? 200 : 503).json({ status: storage && lifecycle ? 'ready' : 'not_ready', checks });
   });
 
+  if (deps.records) {
+    app.use(certificateKeysRoute({ records: deps.records, ...(deps.assertionSigner ? { signer: deps.assertionSigner } : {}) }));
+  }
+
   const api = express.Router();
   api.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -108,9 +116,12 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   api.use(abortOnClose);
   api.use(express.json({ limit: deps.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT }));
   api.use('/meetings', meetingsRoutes({ storage: deps.storage, lifecycle: deps.lifecycle, access, ...(deps.records ? { records: deps.records } : {}) }));
+  api.use('/users', usersRoutes({ lifecycle: deps.lifecycle, access }));
+  api.use('/tenant', tenantRoutes({ lifecycle: deps.lifecycle, access }));
   if (deps.records) {
     const records = { records: deps.records, access };
     api.use('/access-grants', accessGrantsRoutes(records));
+    api.use('/audit', auditEntriesRoute(records));
     api.use('/audit', auditRoutes(records));
     api.use('/certificates', certificatesRoutes(records));
     api.use('/signing-keys', signingKeysRoutes(records));

@@ -17,6 +17,8 @@ export const ROUTE_ACTIONS = {
   alerts: 'alerts:read',
   report: 'report:read',
   delete: 'meeting:delete',
+  /** New in the policy (admins, owners; MFA); platform's UserAction union does not list it yet. */
+  restore: 'meeting:restore',
 } as const satisfies Record<string, UserAction>;
 
 function unwrap<T>(parsed: { ok: true; value: T } | { ok: false; message: string }): T {
@@ -109,6 +111,19 @@ export function meetingsRoutes(deps: {
     }
     const issued = await latestCertificate(records, ref, res);
     res.json({ ...presentErasure(erased), certificateId: issued?.certificateId ?? null, certificate: issued?.certificate ?? null });
+  });
+
+  /**
+   * POST /:id/restore: an archived meeting back into the normal APIs (admins, owners; MFA).
+   * Archived meetings are not served by storage, so the decision is on the tenant's meeting id
+   * (owner unknown) and comes first: a refused caller learns nothing.
+   */
+  router.post('/:id/restore', async (req, res) => {
+    const { reason } = unwrap(parseDeleteBody(req.body));
+    const ref = meetingRef(req, res);
+    await authorize(access, res, ROUTE_ACTIONS.restore, { tenant: ref.tenantId, meeting: ref.meetingId, owner: '', kind: 'meeting' });
+    const restored = await lifecycle.restoreMeeting({ ...ref, reason }, callContext(res));
+    res.json({ meetingId: restored.meetingId, restored: true, restoredAt: new Date(Number(restored.restoredAtUnixMs)).toISOString() });
   });
 
   return router;
