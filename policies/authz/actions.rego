@@ -20,7 +20,9 @@ staff_grant_actions := content_read_actions | {"meeting:list"}
 
 # Destructive and administrative actions: the subject must have authenticated with MFA.
 # Any action ending in ":delete" is destructive, so a new *:delete action is covered too.
+# meeting:restore brings an archived meeting back into the normal APIs (docs/adr/0012).
 mfa_listed_actions := {
+	"meeting:restore",
 	"settings:write",
 	"grant:approve",
 	"grant:revoke",
@@ -55,6 +57,7 @@ auditor_actions := {
 
 admin_actions := (content_read_actions | member_actions) | {
 	"meeting:delete",
+	"meeting:restore",
 	"user-data:delete",
 	"settings:read",
 	"settings:write",

@@ -15,6 +15,7 @@ all_actions := {
 	"report:read",
 	"alerts:read",
 	"meeting:delete",
+	"meeting:restore",
 	"meeting:stream",
 	"user-data:delete",
 	"tenant-data:delete",
@@ -49,6 +50,12 @@ all_rpcs := {
 	"rpc:confide.lifecycle.v1.CertificateService/GetDeletionCertificate",
 	"rpc:confide.lifecycle.v1.CertificateService/ListDeletionCertificates",
 	"rpc:confide.lifecycle.v1.CertificateService/GetSigningKeys",
+	"rpc:confide.lifecycle.v1.LifecycleService/EraseTenant",
+	"rpc:confide.lifecycle.v1.LifecycleService/EraseUserData",
+	"rpc:confide.lifecycle.v1.LifecycleService/RestoreArchivedMeeting",
+	"rpc:confide.lifecycle.v1.LifecycleService/GetRetentionPolicy",
+	"rpc:confide.lifecycle.v1.LifecycleService/SetRetentionPolicy",
+	"rpc:confide.lifecycle.v1.AuditService/ListAuditEvents",
 	"rpc:confide.ingest.v1.IngestService/StreamMeeting",
 	"rpc:confide.insights.v1.InsightsService/ListAlertRules",
 	"rpc:confide.transcription.v1.TranscriptionService/DescribeEngine",
@@ -73,7 +80,7 @@ m9 := meeting("t2", "x-member", "m9")
 # The resource a test uses for an action: a meeting for meeting-scoped actions, the tenant
 # otherwise, always in the given tenant and owned by `owner`.
 resource_for(action, tenant, owner) := meeting(tenant, owner, "m1") if {
-	{"meeting:read", "transcript:read", "report:read", "alerts:read", "meeting:delete", "meeting:stream"}[action]
+	{"meeting:read", "transcript:read", "report:read", "alerts:read", "meeting:delete", "meeting:restore", "meeting:stream"}[action]
 } else := {"tenant": tenant, "owner": owner, "meeting": "", "kind": "tenant"}
 
 ctx(grants, reason) := {"now": now_ms, "grants": grants, "reason": reason}

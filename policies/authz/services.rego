@@ -19,7 +19,8 @@ storage_read_rpcs := {
 }
 
 # What the gateway asks of lifecycle for its users (each RPC also decides the end user's
-# action at lifecycle: grant:request/approve/revoke/list, audit:read/export, certificate:read).
+# action at lifecycle: grant:request/approve/revoke/list, audit:read/export, certificate:read,
+# meeting:delete, user-data:delete, tenant-data:delete, meeting:restore, settings:read/write).
 # GetSigningKeys serves public keys only and acts for no user.
 lifecycle_gateway_rpcs := {
 	"rpc:confide.lifecycle.v1.LifecycleService/DeleteMeeting",
@@ -33,6 +34,12 @@ lifecycle_gateway_rpcs := {
 	"rpc:confide.lifecycle.v1.CertificateService/GetDeletionCertificate",
 	"rpc:confide.lifecycle.v1.CertificateService/ListDeletionCertificates",
 	"rpc:confide.lifecycle.v1.CertificateService/GetSigningKeys",
+	"rpc:confide.lifecycle.v1.LifecycleService/EraseTenant",
+	"rpc:confide.lifecycle.v1.LifecycleService/EraseUserData",
+	"rpc:confide.lifecycle.v1.LifecycleService/RestoreArchivedMeeting",
+	"rpc:confide.lifecycle.v1.LifecycleService/GetRetentionPolicy",
+	"rpc:confide.lifecycle.v1.LifecycleService/SetRetentionPolicy",
+	"rpc:confide.lifecycle.v1.AuditService/ListAuditEvents",
 }
 
 # Storage maintenance for lifecycle only: retention (tenant listing, expired meetings,

@@ -11,6 +11,7 @@ expected_role_actions := {
 
 mfa_actions := {
 	"meeting:delete",
+	"meeting:restore",
 	"user-data:delete",
 	"tenant-data:delete",
 	"settings:write",
@@ -311,4 +312,43 @@ test_certificates_readable_by_owner_admin_auditor_only if {
 		decide(req(user("u-a", "t1", [role], false), "certificate:read", tenant_resource("t1"))).allow
 	}
 	denied_with(decide(req(user("u-a", "t1", ["member"], true), "certificate:read", tenant_resource("t1"))), "role-not-permitted")
+}
+
+# --- erasure, restore and retention (issue 6) ------------------------------------------------
+
+test_meeting_restore_admin_owner_with_mfa_audited if {
+	every role in ["admin", "owner"] {
+		d := decide(req(user("u-admin", "t1", [role], true), "meeting:restore", m1))
+		d.allow
+		"audit" in d.obligations
+	}
+	denied_with(decide(req(user("u-admin", "t1", ["admin"], false), "meeting:restore", m1)), "mfa-required")
+	not decide(req(user("u-member", "t1", ["member"], true), "meeting:restore", m1)).allow
+	not decide(req(user("u-aud", "t1", ["auditor"], true), "meeting:restore", m1)).allow
+	not decide(req(user("x-admin", "t2", ["admin"], true), "meeting:restore", m1)).allow
+}
+
+test_user_data_erasure_admin_owner_with_mfa_only if {
+	every role in ["admin", "owner"] {
+		d := decide(req(user("u-admin", "t1", [role], true), "user-data:delete", tenant_resource("t1")))
+		d.allow
+		"audit" in d.obligations
+	}
+	denied_with(decide(req(user("u-admin", "t1", ["admin"], false), "user-data:delete", tenant_resource("t1"))), "mfa-required")
+	not decide(req(user("u-member", "t1", ["member"], true), "user-data:delete", tenant_resource("t1"))).allow
+	not decide(req(user("x-owner", "t2", ["owner"], true), "user-data:delete", tenant_resource("t1"))).allow
+}
+
+test_retention_policy_is_a_tenant_setting if {
+	d := decide(req(user("u-admin", "t1", ["admin"], false), "settings:read", tenant_resource("t1")))
+	d.allow
+	denied_with(decide(req(user("u-admin", "t1", ["admin"], false), "settings:write", tenant_resource("t1"))), "mfa-required")
+	decide(req(user("u-admin", "t1", ["admin"], true), "settings:write", tenant_resource("t1"))).allow
+	not decide(req(user("u-aud", "t1", ["auditor"], true), "settings:write", tenant_resource("t1"))).allow
+}
+
+test_staff_cannot_erase_or_restore_even_with_grant if {
+	every a in ["meeting:restore", "user-data:delete", "tenant-data:delete", "settings:write"] {
+		not decide(staff_req(a, tenant_resource("t1"), [grant], true)).allow
+	}
 }
