@@ -75,6 +75,11 @@ export interface RunningPlatform {
    * approved, denied and revoked through `/api/access-grants`).
    */
   grants: GrantStore;
+  /**
+   * The platform's PostgreSQL: the application role's and the migration role's connection
+   * strings (in-process only; never logged). For operators' tooling and end-to-end tests.
+   */
+  database: { kind: string; url: string; migrationUrl: string };
   stop(): Promise<void>;
 }
 
@@ -197,6 +202,8 @@ export async function startAllInOne(
       migrate: storageConfig.DATABASE_MIGRATE,
       poolSize: storageConfig.DATABASE_POOL_SIZE,
       kms,
+      // EraseTenant's crypto-erasure: the tenant key destroyed in the local KMS.
+      tenantKeys: kms,
       checkpointIntervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
       scheduler: {
         maintenance: new GrpcStorageMaintenance(grpcAddress, { signer: trust.signer('lifecycle') }),
@@ -282,6 +289,7 @@ export async function startAllInOne(
       dev: devIssuer !== undefined,
     },
     grants,
+    database: { kind: database.kind, url: database.url, migrationUrl: database.migrationUrl },
     mintToken: async (request: DevTokenRequest) => {
       if (!devIssuer) throw new Error('OIDC_ISSUER names an external issuer: obtain tokens from it');
       return devIssuer.mint({

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { errorSummary, onShutdown } from '@confide/platform';
 import { startAllInOne, type RunningPlatform } from './all-in-one';
 import { defaultSampleDir, runDemo } from './demo/demo.command';
+import { verifyAuditCommand, verifyCertificateCommand, type VerifyOutcome } from './verify/verify.command';
 
 const program = new Command();
 program.name('confide').description('Confide: privacy-first meeting intelligence').showHelpAfterError();
@@ -99,6 +100,32 @@ program
     } finally {
       await platform?.stop();
     }
+  });
+
+const report = (outcome: VerifyOutcome): void => {
+  const out = outcome.exitCode === 0 ? process.stdout : process.stderr;
+  for (const line of outcome.lines) out.write(`${line}\n`);
+  process.exitCode = outcome.exitCode;
+};
+
+const certificate = program.command('certificate').description('deletion certificates');
+certificate
+  .command('verify <file-or-url>')
+  .description('verify a signed deletion certificate offline with the public keys (exit 0 valid, 1 not)')
+  .option('--keys <file-or-url>', 'the public keys (GET /.well-known/confide/certificate-keys); default for a URL: that platform\'s well-known keys')
+  .option('--token <jwt>', 'bearer token to fetch a certificate URL (or CONFIDE_TOKEN)')
+  .action(async (target: string, opts: { keys?: string; token?: string }) => {
+    const token = opts.token ?? process.env.CONFIDE_TOKEN;
+    report(await verifyCertificateCommand(target, opts.keys !== undefined ? { keys: opts.keys } : {}, token ? { token } : {}));
+  });
+
+const audit = program.command('audit').description('the tamper-evident audit log');
+audit
+  .command('verify <export-jsonl>')
+  .description('verify an audit export (GET /api/audit/export) offline; names the first entry modified, removed or reordered (exit 0 valid, 1 not)')
+  .requiredOption('--keys <file-or-url>', 'the public keys (GET /.well-known/confide/certificate-keys)')
+  .action(async (file: string, opts: { keys: string }) => {
+    report(await verifyAuditCommand(file, { keys: opts.keys }));
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
