@@ -62,6 +62,8 @@ import type { ExportAuditLog } from '../../services/lifecycle/src/use-cases/expo
  * compromised or buggy gateway could ask for on behalf of a user.
  * The same for lifecycle's staff-access grants, audit log and certificates: every
  * /api/access-grants, /api/audit/export, /api/certificates/:id and /api/signing-keys route,
+ * and the erasure, restore, retention and audit-read routes (/api/users/:id/data,
+ * /api/tenant/data, /api/meetings/:id/restore, /api/tenant/retention, /api/audit),
  * and every AccessGrantService, AuditService and CertificateService RPC through lifecycle's
  * real gRPC handlers.
  * Besides each expected status, no response may carry data of a tenant the subject has no
@@ -123,9 +125,12 @@ const SUBJECTS: SubjectSpec[] = [
 
 type MeetingRoute = 'list' | 'meeting' | 'transcript' | 'alerts' | 'report' | 'delete';
 type RecordRoute = 'grant-request' | 'grant-list' | 'grant-approve' | 'grant-deny' | 'grant-revoke' | 'audit-export' | 'certificate' | 'signing-keys';
-type Route = MeetingRoute | RecordRoute;
+type ErasureRoute = 'erase-user' | 'erase-tenant' | 'restore' | 'retention-read' | 'retention-write' | 'audit-list';
+type Route = MeetingRoute | RecordRoute | ErasureRoute;
+const ERASURE_ROUTES: ErasureRoute[] = ['erase-user', 'erase-tenant', 'restore', 'retention-read', 'retention-write', 'audit-list'];
+const isErasureRoute = (route: Route): route is ErasureRoute => (ERASURE_ROUTES as string[]).includes(route);
 const RECORD_ROUTES: RecordRoute[] = ['grant-request', 'grant-list', 'grant-approve', 'grant-deny', 'grant-revoke', 'audit-export', 'certificate', 'signing-keys'];
-const ROUTES: Route[] = ['list', 'meeting', 'transcript', 'alerts', 'report', 'delete', ...RECORD_ROUTES];
+const ROUTES: Route[] = ['list', 'meeting', 'transcript', 'alerts', 'report', 'delete', ...RECORD_ROUTES, ...ERASURE_ROUTES];
 const isRecordRoute = (route: Route): route is RecordRoute => (RECORD_ROUTES as string[]).includes(route);
 /** Each tenant's grant and certificate ids (data marked with the tenant). */
 const GRANT_ID = (tenant: string) => `g-${tenant}`;
@@ -174,9 +179,33 @@ function expectedRecord(s: SubjectSpec, route: RecordRoute, tenant: string, head
   }
 }
 
+/**
+ * Erasure, restore, retention and audit-read routes: they act in the token's tenant (no tenant in
+ * the path), so the side does not matter for users; staff never get them, even with a grant.
+ */
+function expectedErasure(s: SubjectSpec, route: ErasureRoute, header: boolean): number {
+  if (s.role.startsWith('staff')) return header ? 403 : 400;
+  const owner = s.role === 'owner';
+  const admin = owner || s.role.startsWith('admin');
+  const mfa = s.mint.mfa === true;
+  switch (route) {
+    case 'erase-tenant':
+      return owner && mfa ? 200 : 403;
+    case 'erase-user':
+    case 'restore':
+    case 'retention-write':
+      return admin && mfa ? 200 : 403;
+    case 'retention-read':
+      return admin ? 200 : 403;
+    case 'audit-list':
+      return admin || s.role === 'auditor' ? 200 : 403;
+  }
+}
+
 /** The expected status, from policies/README.md's table and the gateway's rules. */
 function expected(s: SubjectSpec, route: Route, tenant: string, header: boolean): number {
   if (isRecordRoute(route)) return expectedRecord(s, route, tenant, header);
+  if (isErasureRoute(route)) return expectedErasure(s, route, header);
   if (s.role.startsWith('staff')) {
     if (!header) return 400;
     if (s.role !== 'staff-grant' || tenant !== TA) return 403;
@@ -207,6 +236,12 @@ const RPCS = [
   'confide.storage.v1.StorageService/GetReport',
   'confide.storage.v1.StorageService/PurgeMeeting',
   'confide.lifecycle.v1.LifecycleService/DeleteMeeting',
+  'confide.lifecycle.v1.LifecycleService/EraseTenant',
+  'confide.lifecycle.v1.LifecycleService/EraseUserData',
+  'confide.lifecycle.v1.LifecycleService/RestoreArchivedMeeting',
+  'confide.lifecycle.v1.LifecycleService/GetRetentionPolicy',
+  'confide.lifecycle.v1.LifecycleService/SetRetentionPolicy',
+  'confide.lifecycle.v1.AuditService/ListAuditEvents',
   'confide.lifecycle.v1.AccessGrantService/RequestAccessGrant',
   'confide.lifecycle.v1.AccessGrantService/ApproveAccessGrant',
   'confide.lifecycle.v1.AccessGrantService/DenyAccessGrant',
@@ -224,7 +259,7 @@ const RPCS = [
 /** policies/README.md, "Services". */
 const RPC_ALLOWED: Record<string, string[]> = {
   gateway: RPCS.filter((r) =>
-    /StorageService\/(ListMeetings|GetMeeting|GetTranscript|ListAlerts|GetReport)$|LifecycleService\/DeleteMeeting$|lifecycle\.v1\.(AccessGrantService|AuditService|CertificateService)\//.test(r),
+    /StorageService\/(ListMeetings|GetMeeting|GetTranscript|ListAlerts|GetReport)$|LifecycleService\/(DeleteMeeting|EraseTenant|EraseUserData|RestoreArchivedMeeting|GetRetentionPolicy|SetRetentionPolicy)$|lifecycle\.v1\.(AccessGrantService|AuditService|CertificateService)\//.test(r),
   ),
   lifecycle: ['confide.storage.v1.StorageService/PurgeMeeting'],
 };
@@ -233,6 +268,7 @@ describe('isolation matrix', () => {
   let issuer: DevIssuer;
   let evaluator: PolicyEvaluator;
   let app: ReturnType<typeof createGatewayApp>;
+  const lifecycle = new FakeLifecycle();
   const tokens = new Map<Role, string>();
   let httpCases = 0;
   let rpcCases = 0;
@@ -254,6 +290,9 @@ describe('isolation matrix', () => {
     const auditor: DecisionAuditor = { record: async () => undefined };
     const records = new FakeLifecycleRecords();
     for (const tenant of [TA, TB]) {
+      records.auditEntriesByTenant.set(tenant, [{ ...records.auditEntries[0]!, actor: mark(tenant, 'audit-actor') }]);
+    }
+    for (const tenant of [TA, TB]) {
       records.grants.push({
         grantId: GRANT_ID(tenant), tenantId: tenant, staffId: 'staff-9', reason: mark(tenant, 'grant-reason'),
         scope: AccessGrantScope.ACCESS_GRANT_SCOPE_TENANT, meetingId: '', requestedAtUnixMs: NOW, requestedDurationMs: 3_600_000,
@@ -268,7 +307,7 @@ describe('isolation matrix', () => {
     }
     app = createGatewayApp({
       storage,
-      lifecycle: new FakeLifecycle(),
+      lifecycle,
       records,
       logger,
       authenticator: new OidcVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl }),
@@ -306,8 +345,23 @@ describe('isolation matrix', () => {
         certificate: () => request(app).get(`/api/certificates/${CERTIFICATE_ID(tenant)}`),
         'signing-keys': () => request(app).get('/api/signing-keys'),
       };
+      const erasureRequests: Record<ErasureRoute, () => request.Test> = {
+        'erase-user': () => request(app).delete('/api/users/p1/data'),
+        'erase-tenant': () => request(app).delete('/api/tenant/data'),
+        restore: () => request(app).post(`/api/meetings/${meetingId}/restore`),
+        'retention-read': () => request(app).get('/api/tenant/retention'),
+        'retention-write': () => request(app).put('/api/tenant/retention').send({ days: 30, action: 'archive' }),
+        'audit-list': () => request(app).get('/api/audit'),
+      };
+      const lifecycleCallsBefore = lifecycle.calls.length;
       const path = route === 'list' ? '/api/meetings' : route === 'meeting' || route === 'delete' ? `/api/meetings/${meetingId}` : `/api/meetings/${meetingId}/${route}`;
-      let req = isRecordRoute(route) ? recordRequests[route]() : route === 'delete' ? request(app).delete(path) : request(app).get(path);
+      let req = isRecordRoute(route)
+        ? recordRequests[route]()
+        : isErasureRoute(route)
+          ? erasureRequests[route]()
+          : route === 'delete'
+            ? request(app).delete(path)
+            : request(app).get(path);
       req = req.set('Authorization', `Bearer ${tokens.get(s.role)}`);
       if (header) req = req.set('X-Confide-Tenant', tenant);
       const res = await req;
@@ -317,12 +371,19 @@ describe('isolation matrix', () => {
       if (res.status === 403) expect(res.body.error).toMatchObject({ code: 'forbidden', message: 'the request is not permitted' });
       // Zero cross-tenant reads: nothing of a tenant the subject is not entitled to.
       for (const t of [TA, TB].filter((x) => !entitledTenants(s).includes(x))) expect(res.text).not.toContain(`SECRET-${t}-`);
+      if (isErasureRoute(route)) {
+        // Lifecycle is asked only when allowed, and only in the subject's own tenant.
+        const calls = lifecycle.calls.slice(lifecycleCallsBefore) as Array<{ command: { tenantId: string } }>;
+        if (res.status !== 200 || route === 'audit-list') expect(calls).toEqual([]);
+        else expect(calls.map((c) => c.command.tenantId)).toEqual([s.home]);
+        if (res.status === 200 && route === 'audit-list') expect(res.text).toContain(`SECRET-${s.home}-audit-actor`);
+      }
       if (isRecordRoute(route)) {
         // Users act in their token's tenant: what they get is marked with it (staff list only their own grants: none here).
         if (res.status === 200 && ['grant-list', 'grant-approve', 'grant-deny', 'grant-revoke', 'audit-export', 'certificate'].includes(route) && !s.role.startsWith('staff')) {
           expect(res.text).toContain(`SECRET-${s.home}-`);
         }
-      } else if (res.status === 200 && route !== 'delete') expect(res.text).toContain(`SECRET-${route === 'list' ? (s.role === 'staff-grant' ? TA : s.home) : tenant}-`);
+      } else if (res.status === 200 && route !== 'delete' && !isErasureRoute(route)) expect(res.text).toContain(`SECRET-${route === 'list' ? (s.role === 'staff-grant' ? TA : s.home) : tenant}-`);
     },
   );
 
