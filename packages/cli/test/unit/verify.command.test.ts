@@ -105,8 +105,12 @@ describe('confide certificate verify', () => {
     expect(await verifyCertificateCommand(changedCount, { keys: keysFile })).toEqual({ exitCode: 1, lines: ['INVALID: certificate c-1: signature invalid'] });
     const c = certificate();
     const sig = c.signature as string;
-    const last = sig.length - 3; // a base64 character inside the 64 signature bytes
-    const flipped = `${sig.slice(0, last)}${sig[last] === 'A' ? 'B' : 'A'}${sig.slice(last + 1)}`;
+    // One bit of the signature bytes (decoded, flipped, re-encoded: changing a base64 character can
+    // land in its padding bits and change nothing). A scheme prefix ("vault:v1:") is kept as is.
+    const cut = sig.lastIndexOf(':') + 1;
+    const bytes = Buffer.from(sig.slice(cut), 'base64');
+    bytes[10] = bytes[10]! ^ 0x01;
+    const flipped = `${sig.slice(0, cut)}${bytes.toString('base64')}`;
     const changedSig = await write('changed-sig.json', canonicalJson({ ...c, signature: flipped }));
     expect((await verifyCertificateCommand(changedSig, { keys: keysFile })).exitCode).toBe(1);
     expect((await verifyCertificateCommand(await write('c.json', doc), { keys: otherKeysFile })).exitCode).toBe(1);
