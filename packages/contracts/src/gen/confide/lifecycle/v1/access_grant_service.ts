@@ -204,6 +204,30 @@ export interface ListAccessGrantsResponse {
   grants: AccessGrant[];
 }
 
+export interface ListActiveGrantsForPolicyRequest {
+  tenantId: string;
+}
+
+/** A grant in the policy's form (policies/README.md, context.grants). */
+export interface PolicyGrant {
+  grantId: string;
+  tenantId: string;
+  staffId: string;
+  scope: AccessGrantScope;
+  /** Scope meeting only. */
+  meetingId: string;
+  reason: string;
+  /** Empty until approved. */
+  approvedBy: string;
+  approvedAtUnixMs: number;
+  expiresAtUnixMs: number;
+  revoked: boolean;
+}
+
+export interface ListActiveGrantsForPolicyResponse {
+  grants: PolicyGrant[];
+}
+
 function createBaseAccessGrant(): AccessGrant {
   return {
     grantId: "",
@@ -1544,6 +1568,400 @@ export const ListAccessGrantsResponse: MessageFns<ListAccessGrantsResponse> = {
   },
 };
 
+function createBaseListActiveGrantsForPolicyRequest(): ListActiveGrantsForPolicyRequest {
+  return { tenantId: "" };
+}
+
+export const ListActiveGrantsForPolicyRequest: MessageFns<ListActiveGrantsForPolicyRequest> = {
+  encode(message: ListActiveGrantsForPolicyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListActiveGrantsForPolicyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListActiveGrantsForPolicyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListActiveGrantsForPolicyRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListActiveGrantsForPolicyRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListActiveGrantsForPolicyRequest>): ListActiveGrantsForPolicyRequest {
+    return ListActiveGrantsForPolicyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListActiveGrantsForPolicyRequest>): ListActiveGrantsForPolicyRequest {
+    const message = createBaseListActiveGrantsForPolicyRequest();
+    message.tenantId = object.tenantId ?? "";
+    return message;
+  },
+};
+
+function createBasePolicyGrant(): PolicyGrant {
+  return {
+    grantId: "",
+    tenantId: "",
+    staffId: "",
+    scope: 0,
+    meetingId: "",
+    reason: "",
+    approvedBy: "",
+    approvedAtUnixMs: 0,
+    expiresAtUnixMs: 0,
+    revoked: false,
+  };
+}
+
+export const PolicyGrant: MessageFns<PolicyGrant> = {
+  encode(message: PolicyGrant, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.grantId !== "") {
+      writer.uint32(10).string(message.grantId);
+    }
+    if (message.tenantId !== "") {
+      writer.uint32(18).string(message.tenantId);
+    }
+    if (message.staffId !== "") {
+      writer.uint32(26).string(message.staffId);
+    }
+    if (message.scope !== 0) {
+      writer.uint32(32).int32(message.scope);
+    }
+    if (message.meetingId !== "") {
+      writer.uint32(42).string(message.meetingId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    if (message.approvedBy !== "") {
+      writer.uint32(58).string(message.approvedBy);
+    }
+    if (message.approvedAtUnixMs !== 0) {
+      writer.uint32(64).int64(message.approvedAtUnixMs);
+    }
+    if (message.expiresAtUnixMs !== 0) {
+      writer.uint32(72).int64(message.expiresAtUnixMs);
+    }
+    if (message.revoked !== false) {
+      writer.uint32(80).bool(message.revoked);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PolicyGrant {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePolicyGrant();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.grantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.staffId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.scope = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.meetingId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.approvedBy = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.approvedAtUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.expiresAtUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.revoked = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PolicyGrant {
+    return {
+      grantId: isSet(object.grantId)
+        ? globalThis.String(object.grantId)
+        : isSet(object.grant_id)
+        ? globalThis.String(object.grant_id)
+        : "",
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      staffId: isSet(object.staffId)
+        ? globalThis.String(object.staffId)
+        : isSet(object.staff_id)
+        ? globalThis.String(object.staff_id)
+        : "",
+      scope: isSet(object.scope) ? accessGrantScopeFromJSON(object.scope) : 0,
+      meetingId: isSet(object.meetingId)
+        ? globalThis.String(object.meetingId)
+        : isSet(object.meeting_id)
+        ? globalThis.String(object.meeting_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      approvedBy: isSet(object.approvedBy)
+        ? globalThis.String(object.approvedBy)
+        : isSet(object.approved_by)
+        ? globalThis.String(object.approved_by)
+        : "",
+      approvedAtUnixMs: isSet(object.approvedAtUnixMs)
+        ? globalThis.Number(object.approvedAtUnixMs)
+        : isSet(object.approved_at_unix_ms)
+        ? globalThis.Number(object.approved_at_unix_ms)
+        : 0,
+      expiresAtUnixMs: isSet(object.expiresAtUnixMs)
+        ? globalThis.Number(object.expiresAtUnixMs)
+        : isSet(object.expires_at_unix_ms)
+        ? globalThis.Number(object.expires_at_unix_ms)
+        : 0,
+      revoked: isSet(object.revoked) ? globalThis.Boolean(object.revoked) : false,
+    };
+  },
+
+  toJSON(message: PolicyGrant): unknown {
+    const obj: any = {};
+    if (message.grantId !== "") {
+      obj.grantId = message.grantId;
+    }
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.staffId !== "") {
+      obj.staffId = message.staffId;
+    }
+    if (message.scope !== 0) {
+      obj.scope = accessGrantScopeToJSON(message.scope);
+    }
+    if (message.meetingId !== "") {
+      obj.meetingId = message.meetingId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.approvedBy !== "") {
+      obj.approvedBy = message.approvedBy;
+    }
+    if (message.approvedAtUnixMs !== 0) {
+      obj.approvedAtUnixMs = Math.round(message.approvedAtUnixMs);
+    }
+    if (message.expiresAtUnixMs !== 0) {
+      obj.expiresAtUnixMs = Math.round(message.expiresAtUnixMs);
+    }
+    if (message.revoked !== false) {
+      obj.revoked = message.revoked;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PolicyGrant>): PolicyGrant {
+    return PolicyGrant.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PolicyGrant>): PolicyGrant {
+    const message = createBasePolicyGrant();
+    message.grantId = object.grantId ?? "";
+    message.tenantId = object.tenantId ?? "";
+    message.staffId = object.staffId ?? "";
+    message.scope = object.scope ?? 0;
+    message.meetingId = object.meetingId ?? "";
+    message.reason = object.reason ?? "";
+    message.approvedBy = object.approvedBy ?? "";
+    message.approvedAtUnixMs = object.approvedAtUnixMs ?? 0;
+    message.expiresAtUnixMs = object.expiresAtUnixMs ?? 0;
+    message.revoked = object.revoked ?? false;
+    return message;
+  },
+};
+
+function createBaseListActiveGrantsForPolicyResponse(): ListActiveGrantsForPolicyResponse {
+  return { grants: [] };
+}
+
+export const ListActiveGrantsForPolicyResponse: MessageFns<ListActiveGrantsForPolicyResponse> = {
+  encode(message: ListActiveGrantsForPolicyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.grants) {
+      PolicyGrant.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListActiveGrantsForPolicyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListActiveGrantsForPolicyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.grants.push(PolicyGrant.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListActiveGrantsForPolicyResponse {
+    return {
+      grants: globalThis.Array.isArray(object?.grants) ? object.grants.map((e: any) => PolicyGrant.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListActiveGrantsForPolicyResponse): unknown {
+    const obj: any = {};
+    if (message.grants?.length) {
+      obj.grants = message.grants.map((e) => PolicyGrant.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListActiveGrantsForPolicyResponse>): ListActiveGrantsForPolicyResponse {
+    return ListActiveGrantsForPolicyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListActiveGrantsForPolicyResponse>): ListActiveGrantsForPolicyResponse {
+    const message = createBaseListActiveGrantsForPolicyResponse();
+    message.grants = object.grants?.map((e) => PolicyGrant.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Support-staff access grants (ARCHITECTURE.md promise 7). Staff see a tenant's content only
  * under a grant the tenant approved, with a reason, for at most 72 hours; every step is audited.
@@ -1609,6 +2027,24 @@ export const AccessGrantServiceService = {
       Buffer.from(ListAccessGrantsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAccessGrantsResponse => ListAccessGrantsResponse.decode(value),
   },
+  /**
+   * Service-only (the gateway and storage in the microservices mode): a tenant's grants as the
+   * policy reads them (context.grants): not denied, not long expired or revoked. The policy
+   * re-checks every property; acts for no end user.
+   */
+  listActiveGrantsForPolicy: {
+    path: "/confide.lifecycle.v1.AccessGrantService/ListActiveGrantsForPolicy" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListActiveGrantsForPolicyRequest): Buffer =>
+      Buffer.from(ListActiveGrantsForPolicyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListActiveGrantsForPolicyRequest =>
+      ListActiveGrantsForPolicyRequest.decode(value),
+    responseSerialize: (value: ListActiveGrantsForPolicyResponse): Buffer =>
+      Buffer.from(ListActiveGrantsForPolicyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListActiveGrantsForPolicyResponse =>
+      ListActiveGrantsForPolicyResponse.decode(value),
+  },
 } as const;
 
 export interface AccessGrantServiceServer extends UntypedServiceImplementation {
@@ -1619,6 +2055,12 @@ export interface AccessGrantServiceServer extends UntypedServiceImplementation {
   revokeAccessGrant: handleUnaryCall<RevokeAccessGrantRequest, RevokeAccessGrantResponse>;
   /** Newest first. */
   listAccessGrants: handleUnaryCall<ListAccessGrantsRequest, ListAccessGrantsResponse>;
+  /**
+   * Service-only (the gateway and storage in the microservices mode): a tenant's grants as the
+   * policy reads them (context.grants): not denied, not long expired or revoked. The policy
+   * re-checks every property; acts for no end user.
+   */
+  listActiveGrantsForPolicy: handleUnaryCall<ListActiveGrantsForPolicyRequest, ListActiveGrantsForPolicyResponse>;
 }
 
 export interface AccessGrantServiceClient extends Client {
@@ -1698,6 +2140,26 @@ export interface AccessGrantServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAccessGrantsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Service-only (the gateway and storage in the microservices mode): a tenant's grants as the
+   * policy reads them (context.grants): not denied, not long expired or revoked. The policy
+   * re-checks every property; acts for no end user.
+   */
+  listActiveGrantsForPolicy(
+    request: ListActiveGrantsForPolicyRequest,
+    callback: (error: ServiceError | null, response: ListActiveGrantsForPolicyResponse) => void,
+  ): ClientUnaryCall;
+  listActiveGrantsForPolicy(
+    request: ListActiveGrantsForPolicyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListActiveGrantsForPolicyResponse) => void,
+  ): ClientUnaryCall;
+  listActiveGrantsForPolicy(
+    request: ListActiveGrantsForPolicyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListActiveGrantsForPolicyResponse) => void,
   ): ClientUnaryCall;
 }
 
