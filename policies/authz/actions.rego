@@ -21,9 +21,12 @@ staff_grant_actions := content_read_actions | {"meeting:list"}
 # Destructive and administrative actions: the subject must have authenticated with MFA.
 # Any action ending in ":delete" is destructive, so a new *:delete action is covered too.
 # meeting:restore brings an archived meeting back into the normal APIs (docs/adr/0012).
+# tenant-key:rotate adds a version to the tenant's KMS key and rewraps its data keys
+# (docs/adr/0010); its status is read with settings:read.
 mfa_listed_actions := {
 	"meeting:restore",
 	"settings:write",
+	"tenant-key:rotate",
 	"grant:approve",
 	"grant:revoke",
 	"audit:export",
@@ -61,6 +64,7 @@ admin_actions := (content_read_actions | member_actions) | {
 	"user-data:delete",
 	"settings:read",
 	"settings:write",
+	"tenant-key:rotate",
 	"audit:read",
 	"audit:export",
 	"certificate:read",

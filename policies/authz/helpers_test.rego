@@ -21,6 +21,7 @@ all_actions := {
 	"tenant-data:delete",
 	"settings:read",
 	"settings:write",
+	"tenant-key:rotate",
 	"audit:read",
 	"audit:export",
 	"certificate:read",
@@ -59,6 +60,12 @@ all_rpcs := {
 	"rpc:confide.ingest.v1.IngestService/StreamMeeting",
 	"rpc:confide.insights.v1.InsightsService/ListAlertRules",
 	"rpc:confide.transcription.v1.TranscriptionService/DescribeEngine",
+	"rpc:confide.storage.v1.KeyRegistryService/GetDataKey",
+	"rpc:confide.storage.v1.KeyRegistryService/GetOrCreateDataKey",
+	"rpc:confide.storage.v1.KeyRegistryService/DestroyDataKey",
+	"rpc:confide.storage.v1.KeyRegistryService/RotateTenantKey",
+	"rpc:confide.storage.v1.KeyRegistryService/GetTenantKeyStatus",
+	"rpc:confide.lifecycle.v1.AccessGrantService/ListActiveGrantsForPolicy",
 }
 
 user(id, tenant, roles, mfa) := {"id": id, "tenant": tenant, "roles": roles, "kind": "user", "mfa": mfa}

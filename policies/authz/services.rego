@@ -5,8 +5,9 @@
 # user's decision before it calls storage or lifecycle).
 #
 # The list follows docs/design/realtime-path.md: ingest, transcription, insights and storage
-# talk only through the event bus, so they call no RPC; the gateway reads from storage and
-# asks lifecycle to erase meetings; lifecycle purges a meeting's records in storage.
+# talk through the event bus and call only the key registry; the gateway reads from storage,
+# asks lifecycle to erase meetings and storage to rotate the tenant key; lifecycle purges a
+# meeting's records in storage.
 # Adding an RPC to a proto does not grant it to anyone: add it here, with a test.
 package confide.authz
 
@@ -54,13 +55,40 @@ storage_maintenance_rpcs := {
 	"rpc:confide.storage.v1.StorageMaintenanceService/PurgeParticipant",
 }
 
+# The key registry (storage's KeyRegistryService, docs/adr/0010-key-hierarchy.md): every process
+# that seals or opens a meeting's payloads reads and offers wrapped data keys; only the
+# processes that shred keys may destroy one (transcription: the audio key at completion;
+# lifecycle: erasure and the audio-key deadline). Ingest and insights never destroy a key.
+key_read_rpcs := {
+	"rpc:confide.storage.v1.KeyRegistryService/GetDataKey",
+	"rpc:confide.storage.v1.KeyRegistryService/GetOrCreateDataKey",
+}
+
+key_destroy_rpcs := {"rpc:confide.storage.v1.KeyRegistryService/DestroyDataKey"}
+
+# Tenant-key rotation and its status are end-user actions through the gateway (the callee also
+# decides the user's tenant-key:rotate / settings:read).
+key_gateway_rpcs := {
+	"rpc:confide.storage.v1.KeyRegistryService/RotateTenantKey",
+	"rpc:confide.storage.v1.KeyRegistryService/GetTenantKeyStatus",
+}
+
+# Staff grants as the policy reads them (context.grants), from lifecycle's store: the two
+# processes that decide staff reads in the microservices mode, the gateway and storage. Service-only.
+policy_grant_rpcs := {"rpc:confide.lifecycle.v1.AccessGrantService/ListActiveGrantsForPolicy"}
+
+# "storage" calls the registry only in the all-in-one mode: there the whole process shares one
+# keyring over a GrpcKeyRegistry to its own listener, signed as the service that hosts the
+# registry (packages/cli/src/all-in-one.ts). It may read, offer and destroy data keys (the
+# process also runs transcription and lifecycle), never rotate: rotation stays an end-user action.
+# In the microservices mode storage reads the staff grants from lifecycle (policy_grant_rpcs).
 service_rpcs := {
-	"gateway": (storage_read_rpcs | lifecycle_gateway_rpcs),
-	"lifecycle": ({"rpc:confide.storage.v1.StorageService/PurgeMeeting"} | storage_maintenance_rpcs),
-	"ingest": set(),
-	"transcription": set(),
-	"insights": set(),
-	"storage": set(),
+	"gateway": (((storage_read_rpcs | lifecycle_gateway_rpcs) | key_gateway_rpcs) | policy_grant_rpcs),
+	"lifecycle": (({"rpc:confide.storage.v1.StorageService/PurgeMeeting"} | storage_maintenance_rpcs) | (key_read_rpcs | key_destroy_rpcs)),
+	"ingest": key_read_rpcs,
+	"transcription": (key_read_rpcs | key_destroy_rpcs),
+	"insights": key_read_rpcs,
+	"storage": ((key_read_rpcs | key_destroy_rpcs) | policy_grant_rpcs),
 }
 
 permits contains concat("", ["service:", subject_service]) if {

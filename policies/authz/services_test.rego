@@ -25,12 +25,35 @@ expected_service_rpcs := {
 		"rpc:confide.lifecycle.v1.LifecycleService/GetRetentionPolicy",
 		"rpc:confide.lifecycle.v1.LifecycleService/SetRetentionPolicy",
 		"rpc:confide.lifecycle.v1.AuditService/ListAuditEvents",
+		"rpc:confide.storage.v1.KeyRegistryService/RotateTenantKey",
+		"rpc:confide.storage.v1.KeyRegistryService/GetTenantKeyStatus",
+		"rpc:confide.lifecycle.v1.AccessGrantService/ListActiveGrantsForPolicy",
 	},
-	"lifecycle": {"rpc:confide.storage.v1.StorageService/PurgeMeeting"},
-	"ingest": set(),
-	"transcription": set(),
-	"insights": set(),
-	"storage": set(),
+	"lifecycle": {
+		"rpc:confide.storage.v1.StorageService/PurgeMeeting",
+		"rpc:confide.storage.v1.KeyRegistryService/GetDataKey",
+		"rpc:confide.storage.v1.KeyRegistryService/GetOrCreateDataKey",
+		"rpc:confide.storage.v1.KeyRegistryService/DestroyDataKey",
+	},
+	"ingest": {
+		"rpc:confide.storage.v1.KeyRegistryService/GetDataKey",
+		"rpc:confide.storage.v1.KeyRegistryService/GetOrCreateDataKey",
+	},
+	"transcription": {
+		"rpc:confide.storage.v1.KeyRegistryService/GetDataKey",
+		"rpc:confide.storage.v1.KeyRegistryService/GetOrCreateDataKey",
+		"rpc:confide.storage.v1.KeyRegistryService/DestroyDataKey",
+	},
+	"insights": {
+		"rpc:confide.storage.v1.KeyRegistryService/GetDataKey",
+		"rpc:confide.storage.v1.KeyRegistryService/GetOrCreateDataKey",
+	},
+	"storage": {
+		"rpc:confide.storage.v1.KeyRegistryService/GetDataKey",
+		"rpc:confide.storage.v1.KeyRegistryService/GetOrCreateDataKey",
+		"rpc:confide.storage.v1.KeyRegistryService/DestroyDataKey",
+		"rpc:confide.lifecycle.v1.AccessGrantService/ListActiveGrantsForPolicy",
+	},
 }
 
 test_service_rpc_matrix if {
@@ -98,4 +121,15 @@ test_unknown_rpc_denied if {
 test_rpc_action_is_matched_exactly if {
 	denied_with(decide(req(service("gateway"), "rpc:confide.storage.v1.StorageService/GetTranscript/", m1)), "service-rpc-not-permitted")
 	denied_with(decide(req(service("gateway"), "rpc:confide.storage.v1.storageservice/gettranscript", m1)), "service-rpc-not-permitted")
+}
+
+test_policy_grants_rpc_only_for_gateway_and_storage if {
+	r := "rpc:confide.lifecycle.v1.AccessGrantService/ListActiveGrantsForPolicy"
+	allowed := {name |
+		some name in {"gateway", "ingest", "transcription", "insights", "lifecycle", "storage"}
+		decide(req(service(name), r, tenant_resource("t1"))).allow
+	}
+	allowed == {"gateway", "storage"}
+	not decide(req(staff("s1", true), r, tenant_resource("t1"))).allow
+	not decide(req(user("u-owner", "t1", ["owner"], true), r, tenant_resource("t1"))).allow
 }

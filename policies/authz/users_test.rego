@@ -15,6 +15,7 @@ mfa_actions := {
 	"user-data:delete",
 	"tenant-data:delete",
 	"settings:write",
+	"tenant-key:rotate",
 	"grant:approve",
 	"grant:revoke",
 	"audit:export",

@@ -78,13 +78,17 @@ svc_port_busy() {
   (exec 3<>"/dev/tcp/${addr%:*}/${addr##*:}") 2>/dev/null
 }
 
-# svc_identity_keys: the ed25519 key pairs of gateway and lifecycle (PKCS#8 / SPKI PEM, 0600),
-# created once under $SERVICE_KEYS_DIR. Storage trusts gateway and lifecycle; lifecycle trusts gateway.
+# svc_identity_keys: the ed25519 key pairs of the services that call others (PKCS#8 / SPKI PEM,
+# 0600), created once under $SERVICE_KEYS_DIR: gateway and lifecycle, ingest, transcription and
+# insights (they call storage's key registry) and storage (it reads the staff grants from
+# lifecycle). Storage trusts the first five; lifecycle trusts gateway and storage.
+# The callers storage trusts (each signs its calls with its own key).
+STORAGE_CALLERS="gateway lifecycle ingest transcription insights"
 svc_identity_keys() {
   mkdir -p "$SERVICE_KEYS_DIR"
   chmod 700 "$SERVICE_KEYS_DIR"
   local who
-  for who in gateway lifecycle; do
+  for who in $STORAGE_CALLERS storage; do
     if [ ! -s "$SERVICE_KEYS_DIR/$who.key.pem" ]; then
       (umask 077 && openssl genpkey -algorithm ed25519 -out "$SERVICE_KEYS_DIR/$who.key.pem" 2>/dev/null) ||
         svc_die "could not create the $who service key (openssl genpkey -algorithm ed25519)"
@@ -105,9 +109,14 @@ svc_tls_env() {
 svc_identity_env() {
   case "$1" in
     gateway) export SUBJECT_ASSERTION_KEY_FILE="$SERVICE_KEYS_DIR/gateway.key.pem" ;;
-    storage) export SUBJECT_ASSERTION_TRUSTED_KEYS="gateway=$SERVICE_KEYS_DIR/gateway.pub.pem,lifecycle=$SERVICE_KEYS_DIR/lifecycle.pub.pem" ;;
+    storage)
+      local who trusted=""
+      for who in $STORAGE_CALLERS; do trusted="${trusted:+$trusted,}$who=$SERVICE_KEYS_DIR/$who.pub.pem"; done
+      export SUBJECT_ASSERTION_TRUSTED_KEYS="$trusted"
+      export SUBJECT_ASSERTION_KEY_FILE="$SERVICE_KEYS_DIR/storage.key.pem" ;;
+    ingest | transcription | insights) export SUBJECT_ASSERTION_KEY_FILE="$SERVICE_KEYS_DIR/$1.key.pem" ;;
     lifecycle)
-      export SUBJECT_ASSERTION_TRUSTED_KEYS="gateway=$SERVICE_KEYS_DIR/gateway.pub.pem"
+      export SUBJECT_ASSERTION_TRUSTED_KEYS="gateway=$SERVICE_KEYS_DIR/gateway.pub.pem,storage=$SERVICE_KEYS_DIR/storage.pub.pem"
       export SUBJECT_ASSERTION_KEY_FILE="$SERVICE_KEYS_DIR/lifecycle.key.pem" ;;
   esac
 }

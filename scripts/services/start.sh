@@ -8,7 +8,7 @@
 # Identity (docs/adr/0009-identity.md): OIDC_ISSUER (+ OIDC_JWKS_URL, OIDC_AUDIENCE) of your
 # identity provider, or unset: the development issuer (scripts/services/dev-issuer.js) on
 # DEV_ISSUER_ADDR (127.0.0.1:50070), whose tokens `pnpm token --tenant t1 --role admin --mfa` prints.
-# Service keys (gateway, lifecycle) are created once under .state/services/keys.
+# Service keys (gateway, lifecycle, ingest, transcription, insights, storage) are created once under .state/services/keys.
 # TLS: CONFIDE_SERVICES_CERTS_DIR=<folder of `pnpm certs:dev`> serves TLS 1.3 with mTLS everywhere.
 # Environment: <NAME>_GRPC_ADDR / GATEWAY_HTTP_ADDR (listen addresses), LOG_LEVEL (info),
 # CONFIDE_SERVICES_STATE (.state/services), CONFIDE_SERVICES_WAIT_SECS (90).

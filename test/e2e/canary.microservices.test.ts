@@ -47,7 +47,6 @@ describe('canary on Kafka: a spoken phrase is readable back and nowhere at rest 
       databaseUrl: infraEnv.DATABASE_URL!,
       vaultAddr: infraEnv.VAULT_ADDR!,
       tokenFile: infraEnv.VAULT_TOKEN_FILE!,
-      registryAddress: services.grpcAddress('storage'),
     });
   }, 180_000);
 

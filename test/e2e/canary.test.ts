@@ -6,14 +6,13 @@ import { Envelope } from '@confide/contracts';
 import { startAllInOne, streamMeetingAudio, type RunningPlatform } from '@confide/cli';
 import {
   EnvelopePayloadProtector,
-  GrpcKeyRegistry,
   LocalKms,
   MeetingKeyring,
   Topics,
   createLogger,
   type Subscription,
 } from '@confide/platform';
-import { createStorageDataSource, migrateStorage, startEmbeddedPostgres, type EmbeddedPostgres } from '@confide/storage-service';
+import { PostgresDataKeyRepository, createStorageDataSource, migrateStorage, startEmbeddedPostgres, type EmbeddedPostgres } from '@confide/storage-service';
 import { synthesize } from '@confide/testing';
 
 /**
@@ -139,7 +138,11 @@ describe('canary: a spoken phrase is readable through the API and nowhere at res
     }
 
     // 4. The audio key is destroyed: the audio records still on the topic cannot be decrypted.
-    const registry = new GrpcKeyRegistry(platform.grpcAddress);
+    // The registry's table read as the application role (under RLS): KeyRegistryService's RPCs
+    // are for the platform's own service identity only (ADR 0009).
+    const keysDb = createStorageDataSource({ databaseUrl: pg.url, poolSize: 1 });
+    await keysDb.initialize();
+    const registry = new PostgresDataKeyRepository(keysDb);
     try {
       const destroyedBy = Date.now() + 15_000;
       while ((await registry.get(tenantId, meetingId, 'audio'))?.state !== 'erased' && Date.now() < destroyedBy) {
@@ -159,7 +162,7 @@ describe('canary: a spoken phrase is readable through the API and nowhere at res
       const transcript = raw.transcript.map((v) => Envelope.decode(v)).filter((e) => e.meetingId === meetingId);
       await expect(protector.open(transcript[0]!, 'meeting')).resolves.toMatchObject({ outcome: 'open' });
     } finally {
-      registry.close();
+      await keysDb.destroy();
     }
   }, 240_000);
 });

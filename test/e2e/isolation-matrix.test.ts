@@ -6,6 +6,8 @@ import {
   AlertSeverity,
   AuditServiceClient,
   CertificateServiceClient,
+  DataKeyPurpose,
+  KeyRegistryServiceClient,
   LifecycleServiceClient,
   MeetingStatus,
   StorageServiceClient,
@@ -35,8 +37,11 @@ import {
   type Subject,
   type SubjectAssertionSigner,
 } from '@confide/platform';
-import { FakeLifecycle, FakeLifecycleRecords, FakeStorage } from '../../services/gateway/test/support/fakes';
+import { FakeLifecycle, FakeLifecycleRecords, FakeStorage, FakeTenantKeys } from '../../services/gateway/test/support/fakes';
 import { storageGrpcService } from '../../services/storage/src/adapters/grpc/storage.grpc';
+import { keyRegistryGrpcService } from '../../services/storage/src/adapters/grpc/key-registry.grpc';
+import type { PostgresDataKeyRepository } from '../../services/storage/src/adapters/postgres/data-key.repository';
+import type { RotateTenantKey } from '../../services/storage/src/use-cases/rotate-tenant-key.use-case';
 import type { PurgeMeeting } from '../../services/storage/src/use-cases/purge-meeting.use-case';
 import type { QueryMeetings } from '../../services/storage/src/use-cases/query-meetings.use-case';
 import { lifecycleGrpcService } from '../../services/lifecycle/src/adapters/grpc/lifecycle.grpc';
@@ -126,11 +131,15 @@ const SUBJECTS: SubjectSpec[] = [
 type MeetingRoute = 'list' | 'meeting' | 'transcript' | 'alerts' | 'report' | 'delete';
 type RecordRoute = 'grant-request' | 'grant-list' | 'grant-approve' | 'grant-deny' | 'grant-revoke' | 'audit-export' | 'certificate' | 'signing-keys';
 type ErasureRoute = 'erase-user' | 'erase-tenant' | 'restore' | 'retention-read' | 'retention-write' | 'audit-list';
-type Route = MeetingRoute | RecordRoute | ErasureRoute;
+/** The tenant key (storage's KeyRegistryService): rotation and its status, in the token's tenant. */
+type KeyRoute = 'tenant-key-rotate' | 'tenant-key-status';
+type Route = MeetingRoute | RecordRoute | ErasureRoute | KeyRoute;
+const KEY_ROUTES: KeyRoute[] = ['tenant-key-rotate', 'tenant-key-status'];
+const isKeyRoute = (route: Route): route is KeyRoute => (KEY_ROUTES as string[]).includes(route);
 const ERASURE_ROUTES: ErasureRoute[] = ['erase-user', 'erase-tenant', 'restore', 'retention-read', 'retention-write', 'audit-list'];
 const isErasureRoute = (route: Route): route is ErasureRoute => (ERASURE_ROUTES as string[]).includes(route);
 const RECORD_ROUTES: RecordRoute[] = ['grant-request', 'grant-list', 'grant-approve', 'grant-deny', 'grant-revoke', 'audit-export', 'certificate', 'signing-keys'];
-const ROUTES: Route[] = ['list', 'meeting', 'transcript', 'alerts', 'report', 'delete', ...RECORD_ROUTES, ...ERASURE_ROUTES];
+const ROUTES: Route[] = ['list', 'meeting', 'transcript', 'alerts', 'report', 'delete', ...RECORD_ROUTES, ...ERASURE_ROUTES, ...KEY_ROUTES];
 const isRecordRoute = (route: Route): route is RecordRoute => (RECORD_ROUTES as string[]).includes(route);
 /** Each tenant's grant and certificate ids (data marked with the tenant). */
 const GRANT_ID = (tenant: string) => `g-${tenant}`;
@@ -202,8 +211,17 @@ function expectedErasure(s: SubjectSpec, route: ErasureRoute, header: boolean): 
   }
 }
 
+/** Tenant-key routes: rotation for owners and admins with MFA (202), status with settings:read; never staff. */
+function expectedKey(s: SubjectSpec, route: KeyRoute, header: boolean): number {
+  if (s.role.startsWith('staff')) return header ? 403 : 400;
+  const admin = s.role === 'owner' || s.role.startsWith('admin');
+  if (route === 'tenant-key-rotate') return admin && s.mint.mfa === true ? 202 : 403;
+  return admin ? 200 : 403;
+}
+
 /** The expected status, from policies/README.md's table and the gateway's rules. */
 function expected(s: SubjectSpec, route: Route, tenant: string, header: boolean): number {
+  if (isKeyRoute(route)) return expectedKey(s, route, header);
   if (isRecordRoute(route)) return expectedRecord(s, route, tenant, header);
   if (isErasureRoute(route)) return expectedErasure(s, route, header);
   if (s.role.startsWith('staff')) {
@@ -255,13 +273,27 @@ const RPCS = [
   'confide.ingest.v1.IngestService/StreamMeeting',
   'confide.insights.v1.InsightsService/ListAlertRules',
   'confide.transcription.v1.TranscriptionService/DescribeEngine',
+  'confide.storage.v1.KeyRegistryService/GetDataKey',
+  'confide.storage.v1.KeyRegistryService/GetOrCreateDataKey',
+  'confide.storage.v1.KeyRegistryService/DestroyDataKey',
+  'confide.storage.v1.KeyRegistryService/RotateTenantKey',
+  'confide.storage.v1.KeyRegistryService/GetTenantKeyStatus',
+  'confide.lifecycle.v1.AccessGrantService/ListActiveGrantsForPolicy',
 ];
+const KEY_DATA_RPCS = ['confide.storage.v1.KeyRegistryService/GetDataKey', 'confide.storage.v1.KeyRegistryService/GetOrCreateDataKey'];
+const KEY_DESTROY_RPC = 'confide.storage.v1.KeyRegistryService/DestroyDataKey';
 /** policies/README.md, "Services". */
 const RPC_ALLOWED: Record<string, string[]> = {
   gateway: RPCS.filter((r) =>
-    /StorageService\/(ListMeetings|GetMeeting|GetTranscript|ListAlerts|GetReport)$|LifecycleService\/(DeleteMeeting|EraseTenant|EraseUserData|RestoreArchivedMeeting|GetRetentionPolicy|SetRetentionPolicy)$|lifecycle\.v1\.(AccessGrantService|AuditService|CertificateService)\//.test(r),
+    /StorageService\/(ListMeetings|GetMeeting|GetTranscript|ListAlerts|GetReport)$|LifecycleService\/(DeleteMeeting|EraseTenant|EraseUserData|RestoreArchivedMeeting|GetRetentionPolicy|SetRetentionPolicy)$|lifecycle\.v1\.(AccessGrantService|AuditService|CertificateService)\/|KeyRegistryService\/(RotateTenantKey|GetTenantKeyStatus)$/.test(r),
   ),
-  lifecycle: ['confide.storage.v1.StorageService/PurgeMeeting'],
+  lifecycle: ['confide.storage.v1.StorageService/PurgeMeeting', ...KEY_DATA_RPCS, KEY_DESTROY_RPC],
+  ingest: KEY_DATA_RPCS,
+  transcription: [...KEY_DATA_RPCS, KEY_DESTROY_RPC],
+  insights: KEY_DATA_RPCS,
+  // The all-in-one process's keyring signs as storage (packages/cli/src/all-in-one.ts).
+  // ... and, in the microservices mode, reads the staff grants from lifecycle.
+  storage: [...KEY_DATA_RPCS, KEY_DESTROY_RPC, 'confide.lifecycle.v1.AccessGrantService/ListActiveGrantsForPolicy'],
 };
 
 describe('isolation matrix', () => {
@@ -269,6 +301,7 @@ describe('isolation matrix', () => {
   let evaluator: PolicyEvaluator;
   let app: ReturnType<typeof createGatewayApp>;
   const lifecycle = new FakeLifecycle();
+  const tenantKeys = new FakeTenantKeys();
   const tokens = new Map<Role, string>();
   let httpCases = 0;
   let rpcCases = 0;
@@ -309,6 +342,7 @@ describe('isolation matrix', () => {
       storage,
       lifecycle,
       records,
+      tenantKeys,
       logger,
       authenticator: new OidcVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl }),
       evaluator,
@@ -353,9 +387,16 @@ describe('isolation matrix', () => {
         'retention-write': () => request(app).put('/api/tenant/retention').send({ days: 30, action: 'archive' }),
         'audit-list': () => request(app).get('/api/audit'),
       };
+      const keyRequests: Record<KeyRoute, () => request.Test> = {
+        'tenant-key-rotate': () => request(app).post('/api/tenant/keys/rotate'),
+        'tenant-key-status': () => request(app).get('/api/tenant/keys'),
+      };
       const lifecycleCallsBefore = lifecycle.calls.length;
+      const keyCallsBefore = tenantKeys.calls.length;
       const path = route === 'list' ? '/api/meetings' : route === 'meeting' || route === 'delete' ? `/api/meetings/${meetingId}` : `/api/meetings/${meetingId}/${route}`;
-      let req = isRecordRoute(route)
+      let req = isKeyRoute(route)
+        ? keyRequests[route]()
+        : isRecordRoute(route)
         ? recordRequests[route]()
         : isErasureRoute(route)
           ? erasureRequests[route]()
@@ -378,12 +419,15 @@ describe('isolation matrix', () => {
         else expect(calls.map((c) => c.command.tenantId)).toEqual([s.home]);
         if (res.status === 200 && route === 'audit-list') expect(res.text).toContain(`SECRET-${s.home}-audit-actor`);
       }
+      // Storage's key registry is asked only when allowed, and only for the subject's own tenant.
+      const keyCalls = tenantKeys.calls.slice(keyCallsBefore).map((c) => c.tenantId);
+      expect(keyCalls).toEqual(isKeyRoute(route) && res.status < 400 ? [s.home] : []);
       if (isRecordRoute(route)) {
         // Users act in their token's tenant: what they get is marked with it (staff list only their own grants: none here).
         if (res.status === 200 && ['grant-list', 'grant-approve', 'grant-deny', 'grant-revoke', 'audit-export', 'certificate'].includes(route) && !s.role.startsWith('staff')) {
           expect(res.text).toContain(`SECRET-${s.home}-`);
         }
-      } else if (res.status === 200 && route !== 'delete' && !isErasureRoute(route)) expect(res.text).toContain(`SECRET-${route === 'list' ? (s.role === 'staff-grant' ? TA : s.home) : tenant}-`);
+      } else if (res.status === 200 && route !== 'delete' && !isErasureRoute(route) && !isKeyRoute(route)) expect(res.text).toContain(`SECRET-${route === 'list' ? (s.role === 'staff-grant' ? TA : s.home) : tenant}-`);
     },
   );
 
@@ -406,8 +450,8 @@ describe('isolation matrix', () => {
 
   describe('service RPCs as storage and lifecycle enforce them', () => {
     type Outcome = 'served' | 'unauthenticated' | 'permission-denied';
-    type Caller = 'gateway' | 'lifecycle' | 'ingest' | 'impostor-gateway' | 'none';
-    const CALLERS: Caller[] = ['gateway', 'lifecycle', 'ingest', 'impostor-gateway', 'none'];
+    type Caller = 'gateway' | 'lifecycle' | 'ingest' | 'transcription' | 'storage' | 'impostor-gateway' | 'none';
+    const CALLERS: Caller[] = ['gateway', 'lifecycle', 'ingest', 'transcription', 'storage', 'impostor-gateway', 'none'];
     type EndUser = 'owner-a' | 'admin-a-no-mfa' | 'member-a' | 'auditor-a' | 'admin-b' | 'staff-grant-a' | 'staff-no-grant' | 'no-end-user';
     const END_USERS: Record<EndUser, Subject | undefined> = {
       'owner-a': { id: 'owner-a', tenant: TA, roles: ['owner'], kind: 'user', mfa: true },
@@ -430,7 +474,11 @@ describe('isolation matrix', () => {
       | 'GetDeletionCertificate'
       | 'ListDeletionCertificates'
       | 'GetSigningKeys';
-    type Rpc = 'ListMeetings' | 'GetMeeting' | 'GetTranscript' | 'ListAlerts' | 'GetReport' | 'PurgeMeeting' | 'DeleteMeeting' | RecordRpc;
+    /** storage's KeyRegistryService (ADR 0009): data-key RPCs are service-only, rotation and status act for a user. */
+    type KeyRpc = 'GetDataKey' | 'GetOrCreateDataKey' | 'DestroyDataKey' | 'RotateTenantKey' | 'GetTenantKeyStatus';
+    const KEY_RPCS: KeyRpc[] = ['GetDataKey', 'GetOrCreateDataKey', 'DestroyDataKey', 'RotateTenantKey', 'GetTenantKeyStatus'];
+    const isKeyRpc = (rpc: Rpc): rpc is KeyRpc => (KEY_RPCS as string[]).includes(rpc);
+    type Rpc = 'ListMeetings' | 'GetMeeting' | 'GetTranscript' | 'ListAlerts' | 'GetReport' | 'PurgeMeeting' | 'DeleteMeeting' | RecordRpc | KeyRpc;
     const RECORD_RPCS: RecordRpc[] = [
       'RequestAccessGrant',
       'ApproveAccessGrant',
@@ -443,7 +491,7 @@ describe('isolation matrix', () => {
       'ListDeletionCertificates',
       'GetSigningKeys',
     ];
-    const SERVICE_RPCS: Rpc[] = ['ListMeetings', 'GetMeeting', 'GetTranscript', 'ListAlerts', 'GetReport', 'PurgeMeeting', 'DeleteMeeting', ...RECORD_RPCS];
+    const SERVICE_RPCS: Rpc[] = ['ListMeetings', 'GetMeeting', 'GetTranscript', 'ListAlerts', 'GetReport', 'PurgeMeeting', 'DeleteMeeting', ...RECORD_RPCS, ...KEY_RPCS];
     const isRecordRpc = (rpc: Rpc): rpc is RecordRpc => (RECORD_RPCS as string[]).includes(rpc);
 
     /** Lifecycle's AccessGrantService, AuditService, CertificateService (policies/README.md). */
@@ -472,8 +520,30 @@ describe('isolation matrix', () => {
     const READS: Rpc[] = ['GetMeeting', 'GetTranscript', 'ListAlerts', 'GetReport'];
 
     /** What the caller may do: policies/README.md "Services" and "Actions" (storage knows no owner: members read nothing). */
+    /** The key RPCs each caller service may call (policies/authz/services.rego). */
+    const KEY_PERMITTED: Record<Caller, KeyRpc[]> = {
+      gateway: ['RotateTenantKey', 'GetTenantKeyStatus'],
+      lifecycle: ['GetDataKey', 'GetOrCreateDataKey', 'DestroyDataKey'],
+      ingest: ['GetDataKey', 'GetOrCreateDataKey'],
+      transcription: ['GetDataKey', 'GetOrCreateDataKey', 'DestroyDataKey'],
+      storage: ['GetDataKey', 'GetOrCreateDataKey', 'DestroyDataKey'],
+      'impostor-gateway': [],
+      none: [],
+    };
+
+    function expectedKeyOutcome(caller: Caller, user: EndUser, rpc: KeyRpc, tenant: string): Outcome {
+      if (!KEY_PERMITTED[caller].includes(rpc)) return 'permission-denied';
+      if (rpc !== 'RotateTenantKey' && rpc !== 'GetTenantKeyStatus') return 'served'; // service-only: no end user is involved
+      const subject = END_USERS[user];
+      if (!subject || subject.kind !== 'user' || subject.tenant !== tenant) return 'permission-denied';
+      const admin = subject.roles.includes('owner') || subject.roles.includes('admin');
+      if (rpc === 'RotateTenantKey') return admin && subject.mfa ? 'served' : 'permission-denied';
+      return admin ? 'served' : 'permission-denied'; // settings:read
+    }
+
     function expectedOutcome(caller: Caller, user: EndUser, rpc: Rpc, tenant: string): Outcome {
       if (caller === 'none' || caller === 'impostor-gateway') return 'unauthenticated';
+      if (isKeyRpc(rpc)) return expectedKeyOutcome(caller, user, rpc, tenant);
       const permitted = caller === 'gateway' ? rpc !== 'PurgeMeeting' : caller === 'lifecycle' ? rpc === 'PurgeMeeting' : false;
       if (!permitted) return 'permission-denied';
       if (rpc === 'PurgeMeeting') return 'served'; // service-only: no end user is involved
@@ -496,15 +566,16 @@ describe('isolation matrix', () => {
     let grantsClient: AccessGrantServiceClient;
     let auditClient: AuditServiceClient;
     let certificatesClient: CertificateServiceClient;
+    let keysClient: KeyRegistryServiceClient;
     const signers = new Map<Caller, SubjectAssertionSigner>();
     const served: Array<{ rpc: string; tenant: string }> = [];
     let enforcedCases = 0;
 
     beforeAll(async () => {
       const logger = createLogger({ service: 'isolation-matrix', level: 'silent' });
-      const trust = await generateServiceTrust(['gateway', 'lifecycle', 'ingest']);
+      const trust = await generateServiceTrust(['gateway', 'lifecycle', 'ingest', 'transcription', 'storage']);
       const impostor = await generateServiceTrust(['gateway']);
-      signers.set('gateway', trust.signer('gateway')).set('lifecycle', trust.signer('lifecycle')).set('ingest', trust.signer('ingest'));
+      for (const name of ['gateway', 'lifecycle', 'ingest', 'transcription', 'storage'] as const) signers.set(name, trust.signer(name));
       signers.set('impostor-gateway', impostor.signer('gateway'));
       const grant = { tenant: TA, scope: 'tenant' as const, meeting: '', reason: 'ticket 7', approved_by: 'owner-a', revoked: false };
       const authorization: RpcAuthorizationDeps = {
@@ -559,7 +630,21 @@ describe('isolation matrix', () => {
         },
       } as unknown as ExportAuditLog;
       const kms = { publicKeys: async () => record('GetSigningKeys', '', [{ version: 1, publicKeyPem: 'pem', publicKeyBase64: 'b64', createdAt: new Date(NOW).toISOString() }]) };
+      // The key registry's table: wrapped keys marked by the request's tenant.
+      const wrappedOf = (tenantId: string) => ({ state: 'active' as const, keyName: `confide-tenant-${tenantId}`, wrapped: mark(tenantId, 'wrapped'), keyVersion: 1 });
+      const dataKeys = {
+        get: async (tenantId: string) => record('GetDataKey', tenantId, wrappedOf(tenantId)),
+        destroyedAt: async () => undefined,
+        putIfAbsent: async (tenantId: string) => record('GetOrCreateDataKey', tenantId, wrappedOf(tenantId)),
+        destroy: async (tenantId: string) => record('DestroyDataKey', tenantId, true),
+        versionCounts: async (tenantId: string) => record('GetTenantKeyStatus', tenantId, { 1: 2 }),
+      } as unknown as PostgresDataKeyRepository;
+      const rotation = {
+        rotate: async (tenantId: string) => record('RotateTenantKey', tenantId, { rewrap: Promise.resolve({ rewrapped: 0 }) }),
+        isRunning: () => false,
+      } as unknown as RotateTenantKey;
       server = new GrpcServer({ address: '127.0.0.1:0', logger, reflection: false });
+      server.add(keyRegistryGrpcService({ logger, keys: dataKeys, rotation, authorization }));
       server.add(storageGrpcService({ logger, queries, purgeMeeting, authorization }));
       server.add(lifecycleGrpcService({ logger, deleteMeeting, authorization }));
       server.add(
@@ -582,6 +667,7 @@ describe('isolation matrix', () => {
       grantsClient = createGrpcClient(AccessGrantServiceClient, `127.0.0.1:${port}`);
       auditClient = createGrpcClient(AuditServiceClient, `127.0.0.1:${port}`);
       certificatesClient = createGrpcClient(CertificateServiceClient, `127.0.0.1:${port}`);
+      keysClient = createGrpcClient(KeyRegistryServiceClient, `127.0.0.1:${port}`);
     });
 
     afterAll(async () => {
@@ -590,6 +676,7 @@ describe('isolation matrix', () => {
       grantsClient?.close();
       auditClient?.close();
       certificatesClient?.close();
+      keysClient?.close();
       await server?.shutdown({ graceMs: 0 });
     });
 
@@ -640,6 +727,19 @@ describe('isolation matrix', () => {
               return callUnary(certificatesClient, method, { tenantId: tenant, meetingId }, metadata);
             case 'GetSigningKeys':
               return callUnary(certificatesClient, method, {}, metadata);
+            case 'GetDataKey':
+            case 'DestroyDataKey':
+              return callUnary(keysClient, method, { tenantId: tenant, meetingId, purpose: DataKeyPurpose.DATA_KEY_PURPOSE_MEETING }, metadata);
+            case 'GetOrCreateDataKey':
+              return callUnary(
+                keysClient,
+                method,
+                { tenantId: tenant, meetingId, purpose: DataKeyPurpose.DATA_KEY_PURPOSE_MEETING, candidate: { keyName: `confide-tenant-${tenant}`, wrapped: 'vault:v1:b2ZmZXI=', keyVersion: 1 } },
+                metadata,
+              );
+            case 'RotateTenantKey':
+            case 'GetTenantKeyStatus':
+              return callUnary(keysClient, method, { tenantId: tenant }, metadata);
             default:
               break;
           }

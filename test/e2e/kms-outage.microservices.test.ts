@@ -54,7 +54,6 @@ describe('KMS outage during a live meeting (microservices): fail closed, nothing
       databaseUrl: infraEnv.DATABASE_URL!,
       vaultAddr: bao.vaultAddr,
       tokenFile: bao.tokenFile,
-      registryAddress: services.grpcAddress('storage'),
     });
   }, 180_000);
 

@@ -133,6 +133,30 @@ describe('real-time path, all-in-one', () => {
     expect(((await staffRead.json()) as typeof stored).segments.length).toBe(stored.segments.length);
     expect((await fetch(base, { method: 'DELETE', headers: staff })).status).toBe(403);
 
+    // Tenant-key rotation through the API (storage's KeyRegistryService, ADR 0010): owners and
+    // admins with MFA only; the data keys are rewrapped in the background and the transcript
+    // stays readable throughout.
+    const keysUrl = `${platform.httpBaseUrl}/api/tenant/keys`;
+    expect((await fetch(`${keysUrl}/rotate`, { method: 'POST', headers: noMfa })).status).toBe(403);
+    expect((await fetch(`${keysUrl}/rotate`, { method: 'POST', headers: member })).status).toBe(403);
+    expect((await fetch(keysUrl, { headers: member })).status).toBe(403);
+    const rotated = await fetch(`${keysUrl}/rotate`, { method: 'POST', headers });
+    expect(rotated.status).toBe(202);
+    expect(await rotated.json()).toEqual({ rotated: true, rewrapStarted: true });
+    let keyStatus: { versions: Array<{ version: number; dataKeys: number }>; rewrapRunning: boolean } = { versions: [], rewrapRunning: true };
+    const rewrapBy = Date.now() + 20_000;
+    do {
+      const res = await fetch(keysUrl, { headers: noMfa }); // settings:read needs no second factor
+      expect(res.status).toBe(200);
+      keyStatus = (await res.json()) as typeof keyStatus;
+    } while ((keyStatus.rewrapRunning || keyStatus.versions.some((v) => v.version < 2)) && Date.now() < rewrapBy);
+    expect(keyStatus.rewrapRunning).toBe(false);
+    expect(keyStatus.versions.map((v) => v.version)).toEqual([2]);
+    expect(keyStatus.versions[0]!.dataKeys).toBeGreaterThan(0);
+    const afterRotation = await fetch(`${base}/transcript`, { headers });
+    expect(afterRotation.status).toBe(200);
+    expect(((await afterRotation.json()) as typeof stored).segments.map((s) => s.text)).toEqual(stored.segments.map((s) => s.text));
+
     const del = await fetch(base, { method: 'DELETE', headers });
     expect(del.status).toBe(200);
     // The erasure's signed deletion certificate comes with the answer.

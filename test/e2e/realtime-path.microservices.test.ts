@@ -62,6 +62,31 @@ describe('real-time path, microservices over Kafka and PostgreSQL', () => {
     const other = await fetch(`${base}/transcript`, { headers: { authorization: `Bearer ${await running.mintToken({ tenant: 'tenant-other' })}` } });
     expect(other.status).toBe(404);
 
+    // Support staff (ADR 0009): the gateway and storage read lifecycle's grants over gRPC
+    // (AccessGrantService.ListActiveGrantsForPolicy, cached 5 s). Nothing without a grant; with
+    // an approved grant of this meeting they read through both checks; never erase; a revoked
+    // grant stops working within the cache's lifetime.
+    const staff = { authorization: `Bearer ${await running.mintToken({ tenant: '', sub: 'staff-e2e', staff: true, mfa: true })}`, 'x-confide-tenant': tenantId };
+    expect((await fetch(`${base}/transcript`, { headers: staff })).status).toBe(403);
+    const requested = await fetch(`${running.httpBaseUrl}/api/access-grants`, {
+      method: 'POST',
+      headers: { ...staff, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'ticket e2e', scope: 'meeting', meetingId }),
+    });
+    expect(requested.status).toBe(201);
+    const { grantId } = (await requested.json()) as { grantId: string };
+    expect((await fetch(`${running.httpBaseUrl}/api/access-grants/${grantId}/approve`, { method: 'POST', headers })).status).toBe(200);
+    const staffRead = await pollUntil('the staff read allowed by the grant', 20_000, async () => {
+      const res = await fetch(`${base}/transcript`, { headers: staff });
+      return res.status === 200 ? ((await res.json()) as typeof stored) : undefined;
+    });
+    expect(staffRead.segments.map((s) => s.text)).toEqual(stored.segments.map((s) => s.text));
+    expect((await fetch(base, { method: 'DELETE', headers: staff })).status).toBe(403);
+    // Another meeting of the tenant is outside a meeting-scoped grant.
+    expect((await fetch(`${running.httpBaseUrl}/api/meetings/m-not-granted/transcript`, { headers: staff })).status).toBe(403);
+    expect((await fetch(`${running.httpBaseUrl}/api/access-grants/${grantId}`, { method: 'DELETE', headers })).status).toBe(200);
+    await pollUntil('the revoked grant refused', 20_000, async () => ((await fetch(`${base}/transcript`, { headers: staff })).status === 403 ? true : undefined));
+
     const del = await fetch(base, { method: 'DELETE', headers });
     expect(del.status).toBe(200);
     const gone = await fetch(`${base}/transcript`, { headers });

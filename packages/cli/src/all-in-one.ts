@@ -7,6 +7,7 @@ import {
   type DecisionAuditor,
   type GrantStore,
   generateServiceTrust,
+  subjectAssertionMetadata,
   systemClock,
   type RpcAuthorizationDeps,
   GrpcKeyRegistry,
@@ -141,7 +142,15 @@ export async function startAllInOne(
   // Keys (docs/adr/0010-key-hierarchy.md): the local KMS under STATE_DIR, the key registry hosted
   // by storage on the shared listener, one keyring for the bus and storage's content columns.
   const kms = await LocalKms.open({ dir: join(config.STATE_DIR ?? defaultStateDir(), 'kms'), logger });
-  const keyRegistry = new GrpcKeyRegistry(grpcAddress);
+  // Identity (docs/adr/0009-identity.md): fresh in-memory service keys for the subject
+  // assertions gateway -> storage/lifecycle, lifecycle -> storage, and this process's keyring ->
+  // storage's KeyRegistryService. The keyring serves every module of the process (ingest,
+  // transcription, insights, lifecycle, storage's content columns), so it signs as `storage`,
+  // the service that hosts the registry; the policy lets `storage` read, offer and destroy data
+  // keys, never rotate (services.rego).
+  const trust = await generateServiceTrust(['gateway', 'lifecycle', 'storage']);
+  const keyringSigner = trust.signer('storage');
+  const keyRegistry = new GrpcKeyRegistry(grpcAddress, { metadata: async () => subjectAssertionMetadata(await keyringSigner.sign()) });
   const keyring = new MeetingKeyring({ kms, registry: keyRegistry });
   const bus = protectEventBus(rawBus, new EnvelopePayloadProtector(keyring), { logger });
 
@@ -156,7 +165,6 @@ export async function startAllInOne(
   // one; fresh service keys for the subject assertions gateway -> storage/lifecycle and
   // lifecycle -> storage; one policy evaluator (reloaded when policy.wasm changes).
   const devIssuer = config.OIDC_ISSUER ? undefined : await DevIssuer.start();
-  const trust = await generateServiceTrust(['gateway', 'lifecycle']);
   let evaluator: PolicyEvaluator;
   try {
     evaluator = await PolicyEvaluator.load({ logger, ...(config.POLICY_WASM_PATH ? { path: config.POLICY_WASM_PATH } : {}) });
@@ -240,7 +248,8 @@ export async function startAllInOne(
       databaseUrl: database.url,
       poolSize: storageConfig.DATABASE_POOL_SIZE,
       migrate: storageConfig.DATABASE_MIGRATE,
-      keys: { keyring },
+      // The KMS too: tenant-key rotation (POST /api/tenant/keys/rotate) rotates in the local KMS.
+      keys: { keyring, kms },
       authorization,
     }),
     lifecycle,

@@ -1,14 +1,18 @@
 import {
   ConfigError,
   discoverJwksUrl,
-  InMemoryGrantStore,
+  grpcClientCredentials,
+  GrpcGrantStore,
   LoggingDecisionAuditor,
   loadSubjectAssertionSigner,
   OidcVerifier,
   PolicyEvaluator,
   systemClock,
+  type GrantStore,
   type IdentityClaimNames,
   type Logger,
+  type StaffGrant,
+  type TlsSettings,
 } from '@confide/platform';
 import type { GatewayAppDeps } from './adapters/http/gateway.app';
 import type { GatewayConfig } from './config';
@@ -40,10 +44,18 @@ export function claimNamesFromConfig(config: GatewayConfig): Partial<IdentityCla
  * - evaluator: PolicyEvaluator on POLICY_WASM_PATH (default the repository's bundle), reloaded
  *   when the file changes;
  * - auditor: a log line per audited decision (until lifecycle's audit log exists);
- * - grants: none (staff see nothing until lifecycle serves grants);
+ * - grants: lifecycle's staff grants over `AccessGrantService.ListActiveGrantsForPolicy` at
+ *   LIFECYCLE_GRPC_ADDR, signed as the gateway, cached 5 s (`GrpcGrantStore`; the channel is
+ *   opened on the first staff request; a failure refuses that staff request);
  * - assertionSigner: from SUBJECT_ASSERTION_KEY_FILE; required (ConfigError without it).
  */
-export async function buildGatewayAccess(config: GatewayConfig, logger: Logger, injected: GatewayAccess = {}): Promise<BuiltGatewayAccess> {
+export async function buildGatewayAccess(
+  config: GatewayConfig,
+  logger: Logger,
+  injected: GatewayAccess = {},
+  /** TLS material for the lifecycle channel of the grant store (mTLS with a CA). */
+  tls?: TlsSettings,
+): Promise<BuiltGatewayAccess> {
   const owned: Array<() => void> = [];
   try {
     let authenticator = injected.authenticator;
@@ -78,7 +90,7 @@ export async function buildGatewayAccess(config: GatewayConfig, logger: Logger, 
         evaluator,
         assertionSigner,
         auditor: injected.auditor ?? new LoggingDecisionAuditor(logger.child({ component: 'access-audit' })),
-        grants: injected.grants ?? new InMemoryGrantStore(),
+        grants: injected.grants ?? lifecycleGrants(config, assertionSigner, tls, owned),
         clock: injected.clock ?? systemClock,
       },
       close: () => {
@@ -89,4 +101,20 @@ export async function buildGatewayAccess(config: GatewayConfig, logger: Logger, 
     for (const close of owned.splice(0)) close();
     throw err;
   }
+}
+
+/** The grant store over lifecycle, created on first use (only staff requests need it). */
+function lifecycleGrants(config: GatewayConfig, signer: NonNullable<GatewayAccess['assertionSigner']>, tls: TlsSettings | undefined, owned: Array<() => void>): GrantStore {
+  let store: GrpcGrantStore | undefined;
+  owned.push(() => store?.close());
+  return {
+    grantsFor: async (tenant: string): Promise<StaffGrant[]> => {
+      store ??= new GrpcGrantStore(config.LIFECYCLE_GRPC_ADDR, {
+        signer,
+        credentials: grpcClientCredentials(config.LIFECYCLE_GRPC_ADDR, tls),
+        deadlineMs: config.GATEWAY_DOWNSTREAM_DEADLINE,
+      });
+      return store.grantsFor(tenant);
+    },
+  };
 }

@@ -15,12 +15,14 @@ import {
 import { GrpcLifecycleClient } from './adapters/grpc/lifecycle.grpc-client';
 import { GrpcLifecycleRecordsClient } from './adapters/grpc/lifecycle-records.grpc-client';
 import { GrpcStorageClient } from './adapters/grpc/storage.grpc-client';
+import { GrpcTenantKeysClient } from './adapters/grpc/tenant-keys.grpc-client';
 import { createGatewayApp } from './adapters/http/gateway.app';
 import type { GatewayConfig } from './config';
 import { buildGatewayAccess, type GatewayAccess } from './gateway.access';
 import type { LifecyclePort } from './ports/lifecycle.port';
 import type { LifecycleRecordsPort } from './ports/lifecycle-records.port';
 import type { StoragePort } from './ports/storage.port';
+import type { TenantKeysPort } from './ports/tenant-keys.port';
 
 export interface GatewayModuleDeps {
   logger: Logger;
@@ -30,6 +32,8 @@ export interface GatewayModuleDeps {
   lifecycle?: LifecyclePort;
   /** Default: gRPC clients of lifecycle's AccessGrantService, AuditService, CertificateService at LIFECYCLE_GRPC_ADDR. */
   records?: LifecycleRecordsPort;
+  /** Default: a gRPC client of storage's KeyRegistryService at STORAGE_GRPC_ADDR (tenant-key rotation and status). */
+  tenantKeys?: TenantKeysPort;
   /**
    * TLS material; default: read once from TLS_CERT_FILE / TLS_KEY_FILE / TLS_CA_FILE of
    * `config` (`loadTlsSettings`). `null` forces plaintext (loopback only).
@@ -65,11 +69,12 @@ export function createGatewayModule(deps: GatewayModuleDeps): GatewayModule {
   let storage = deps.storage;
   let lifecycle = deps.lifecycle;
   let records = deps.records;
+  let tenantKeys = deps.tenantKeys;
   let server: HttpServer | HttpsServer | undefined;
   let httpPort: number | undefined;
   let closeAccess: (() => void) | undefined;
 
-  const clients = (): { storage: StoragePort; lifecycle: LifecyclePort; records: LifecycleRecordsPort } => {
+  const clients = (): { storage: StoragePort; lifecycle: LifecyclePort; records: LifecycleRecordsPort; tenantKeys: TenantKeysPort } => {
     if (!storage) {
       const credentials = grpcClientCredentials(config.STORAGE_GRPC_ADDR, tls);
       const client = new GrpcStorageClient(config.STORAGE_GRPC_ADDR, { ...portOptions, credentials });
@@ -88,7 +93,13 @@ export function createGatewayModule(deps: GatewayModuleDeps): GatewayModule {
       ownedClients.push(client);
       records = client;
     }
-    return { storage, lifecycle, records };
+    if (!tenantKeys) {
+      const credentials = grpcClientCredentials(config.STORAGE_GRPC_ADDR, tls);
+      const client = new GrpcTenantKeysClient(config.STORAGE_GRPC_ADDR, { ...portOptions, credentials });
+      ownedClients.push(client);
+      tenantKeys = client;
+    }
+    return { storage, lifecycle, records, tenantKeys };
   };
 
   return {
@@ -110,7 +121,7 @@ export function createGatewayModule(deps: GatewayModuleDeps): GatewayModule {
         );
       }
       const host = address.host.replace(/^\[(.*)\]$/, '$1');
-      const built = await buildGatewayAccess(config, logger, deps.access);
+      const built = await buildGatewayAccess(config, logger, deps.access, tls);
       const { authenticator, evaluator } = built.access;
       if (!authenticator || !evaluator) throw new AppError('failed-precondition', 'the gateway has no authenticator or policy');
       let app: ReturnType<typeof createGatewayApp>;

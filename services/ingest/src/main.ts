@@ -9,6 +9,7 @@ import {
   KMS_DEFAULTS,
   createEventBusFromConfig,
   createServiceKeys,
+  requireServiceSigner,
   createLogger,
   errorSummary,
   loadConfig,
@@ -27,7 +28,9 @@ async function main(): Promise<void> {
   const tls = loadTlsSettings(config);
   const telemetry = await startTelemetry({ serviceName: 'ingest' });
   // Keys first (docs/adr/0010-key-hierarchy.md): a configuration error stops the start before any connection.
-  const keys = await createServiceKeys(config, logger, { tls });
+  // Its identity towards storage's KeyRegistryService (ADR 0009): every registry call is signed.
+  const signer = await requireServiceSigner(config, { service: 'ingest', why: 'the key registry authorizes ingest by its signed assertions' });
+  const keys = await createServiceKeys(config, logger, { tls, signer });
   const bus = keys.protect(
     await createEventBusFromConfig(config, logger, 'confide-ingest').catch((err: unknown) => {
       keys.close();

@@ -1,4 +1,4 @@
-import { keyRegistryEnvShape, kmsEnvShape, refineTlsEnv, tlsEnvShape, zCsv, zTlsListenAddress } from '@confide/platform';
+import { keyRegistryEnvShape, serviceSignerEnvShape, kmsEnvShape, refineTlsEnv, tlsEnvShape, zCsv, zTlsListenAddress } from '@confide/platform';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -24,6 +24,11 @@ export const insightsConfigSchema = z.object({
   ...kmsEnvShape,
   /** The key registry (storage's KeyRegistryService); required by main.ts (microservices mode). */
   ...keyRegistryEnvShape,
+  /**
+   * SUBJECT_ASSERTION_KEY_FILE: this service's PKCS#8 PEM key (Ed25519 or P-256). Its calls to
+   * the key registry carry an assertion signed with it (ADR 0009); required by main.ts.
+   */
+  ...serviceSignerEnvShape,
   /** JSON file with the alert rules (replaces the defaults); unset = built-in defaults. */
   INSIGHTS_RULES_FILE: z.string().min(1).optional(),
   /** Rule ids to switch off, comma-separated (e.g. "phrase.competitor-mention"). */

@@ -9,6 +9,7 @@ import {
   KMS_DEFAULTS,
   createEventBusFromConfig,
   createServiceKeys,
+  requireServiceSigner,
   createLogger,
   errorSummary,
   loadConfig,
@@ -28,7 +29,9 @@ async function main(): Promise<void> {
   const tls = loadTlsSettings(config);
   const telemetry = await startTelemetry({ serviceName: 'insights' });
   const rules = config.INSIGHTS_RULES_FILE ? await loadAlertRulesFile(config.INSIGHTS_RULES_FILE) : undefined;
-  const keys = await createServiceKeys(config, logger, { tls });
+  // Its identity towards storage's KeyRegistryService (ADR 0009): every registry call is signed.
+  const signer = await requireServiceSigner(config, { service: 'insights', why: 'the key registry authorizes insights by its signed assertions' });
+  const keys = await createServiceKeys(config, logger, { tls, signer });
   const bus = keys.protect(
     await createEventBusFromConfig(config, logger, 'confide-insights').catch((err: unknown) => {
       keys.close();

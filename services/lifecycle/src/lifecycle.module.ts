@@ -210,6 +210,7 @@ function buildPersistence(deps: LifecycleModuleDeps, options: LifecyclePersisten
       deny: new DenyStaffGrant(grantDeps),
       revoke: new RevokeStaffGrant(grantDeps),
       list: new ListStaffGrants(grantDeps),
+      policyGrants: grants,
       ...authorization,
     }),
     auditGrpcService({ logger, store, exporter: new ExportAuditLog({ store, clock, signingKeyName }), ...authorization }),

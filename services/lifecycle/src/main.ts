@@ -34,33 +34,39 @@ async function main(): Promise<void> {
   // TLS 1.3 for the listener and the clients when TLS_CERT_FILE/TLS_KEY_FILE are set (read once; ConfigError otherwise).
   const tls = loadTlsSettings(config);
   const telemetry = await startTelemetry({ serviceName: 'lifecycle' });
-  const keys = await createServiceKeys({ ...config, KEY_REGISTRY_GRPC_ADDR: config.KEY_REGISTRY_GRPC_ADDR ?? config.STORAGE_GRPC_ADDR }, logger, { tls });
-  const bus = keys.protect(
-    await createEventBusFromConfig(config, logger, 'confide-lifecycle').catch((err: unknown) => {
-      keys.close();
-      throw err;
-    }),
-  );
-  // The policy's audited decisions and staff grants come from this module's own persistence once
-  // it is built (forwarders: the module needs authz first).
+  // Identity first (ADR 0009): lifecycle's signer authenticates its calls to storage, the key
+  // registry's included, so it must exist before the keys. The policy's audited decisions and
+  // staff grants come from this module's own persistence once it is built (forwarders: the
+  // module needs authz first).
   let lifecycle: LifecycleModule | undefined = undefined;
   const auditor: DecisionAuditor = { record: async (decision, input) => lifecycle?.decisionAuditor?.record(decision, input) };
   const grants: GrantStore = { grantsFor: async (tenant) => (lifecycle?.grants ? lifecycle.grants.grantsFor(tenant) : []) };
-  let authz: Awaited<ReturnType<typeof loadServiceAuthorization>>;
+  const authz = await loadServiceAuthorization(
+    { ...config, SUBJECT_ASSERTION_TRUSTED_KEYS: requireTrustedKeys(config.SUBJECT_ASSERTION_TRUSTED_KEYS) },
+    { service: 'lifecycle', logger, auditor, grants },
+  );
+  if (!authz.signer) {
+    authz.close();
+    throw new ConfigError([{ variable: 'SUBJECT_ASSERTION_KEY_FILE', problem: 'is required (lifecycle calls storage under its own identity)' }]);
+  }
+  const signer = authz.signer;
+  let keys: Awaited<ReturnType<typeof createServiceKeys>>;
   try {
-    authz = await loadServiceAuthorization({ ...config, SUBJECT_ASSERTION_TRUSTED_KEYS: requireTrustedKeys(config.SUBJECT_ASSERTION_TRUSTED_KEYS) }, { service: 'lifecycle', logger, auditor, grants });
-    if (!authz.signer) {
-      authz.close();
-      throw new ConfigError([{ variable: 'SUBJECT_ASSERTION_KEY_FILE', problem: 'is required (lifecycle calls storage under its own identity)' }]);
-    }
+    keys = await createServiceKeys({ ...config, KEY_REGISTRY_GRPC_ADDR: config.KEY_REGISTRY_GRPC_ADDR ?? config.STORAGE_GRPC_ADDR }, logger, { tls, signer });
   } catch (err) {
-    await bus.close();
-    keys.close();
+    authz.close();
     throw err;
   }
+  const bus = keys.protect(
+    await createEventBusFromConfig(config, logger, 'confide-lifecycle').catch((err: unknown) => {
+      keys.close();
+      authz.close();
+      throw err;
+    }),
+  );
   const storage = new GrpcMeetingStore(config.STORAGE_GRPC_ADDR, {
     deadlineMs: config.STORAGE_DEADLINE_MS,
-    signer: authz.signer,
+    signer,
     credentials: grpcClientCredentials(config.STORAGE_GRPC_ADDR, tls),
   });
   const module = createLifecycleModule({
@@ -83,7 +89,7 @@ async function main(): Promise<void> {
       scheduler: {
         maintenance: new GrpcStorageMaintenance(config.STORAGE_GRPC_ADDR, {
           deadlineMs: config.STORAGE_DEADLINE_MS,
-          signer: authz.signer,
+          signer,
           credentials: grpcClientCredentials(config.STORAGE_GRPC_ADDR, tls),
         }),
         intervalMs: config.LIFECYCLE_SCHEDULER_INTERVAL,

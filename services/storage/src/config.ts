@@ -32,6 +32,12 @@ export const storageConfigSchema = z.object({
   // Optional here (the all-in-one composition generates its trust in memory); main.ts requires it.
   SUBJECT_ASSERTION_TRUSTED_KEYS: serviceIdentityEnvShape.SUBJECT_ASSERTION_TRUSTED_KEYS.optional(),
   /**
+   * Lifecycle's `host:port`: staff grants for the staff reads storage decides
+   * (AccessGrantService.ListActiveGrantsForPolicy, signed with SUBJECT_ASSERTION_KEY_FILE, which
+   * it then requires). Unset: no grants, every staff read is refused (fail closed).
+   */
+  LIFECYCLE_GRPC_ADDR: z.string().min(1).optional(),
+  /**
    * External PostgreSQL (postgres://...) as the application role: not superuser, no
    * BYPASSRLS, not the owner of the tables (row-level security applies to it).
    * Unset: the embedded PostgreSQL under STATE_DIR.

@@ -13,3 +13,4 @@ export { STORAGE_SERVICE_NAME } from './adapters/grpc/storage.grpc';
 export { STORAGE_CONSUMER_GROUP, STORAGE_TOPICS, type StorageConsumerOptions } from './adapters/events/storage.consumer';
 export { TenantScopedDatabase, TENANT_SETTING, type TransactionIsolation } from './adapters/postgres/tenant-scope';
 export { storageKeys, type StorageKeys, type StorageKeysDeps } from './storage.keys';
+export { PostgresDataKeyRepository } from './adapters/postgres/data-key.repository';

@@ -15,6 +15,9 @@ import {
   errorSummary,
   loadConfig,
   loadTlsSettings,
+  grpcClientCredentials,
+  GrpcGrantStore,
+  type GrantStore,
   onShutdown,
   runServiceModules,
   startTelemetry,
@@ -54,8 +57,26 @@ async function main(): Promise<void> {
   }
   const bus = keys.protect(rawBus);
   let authz: Awaited<ReturnType<typeof loadServiceAuthorization>>;
+  // Staff grants from lifecycle (microservices mode): the store needs storage's own signer, which
+  // loadServiceAuthorization loads, hence the forwarder. Without LIFECYCLE_GRPC_ADDR: no grants.
+  let grantStore: GrpcGrantStore | undefined;
+  const grants: GrantStore = {
+    grantsFor: (tenant) => (grantStore ? grantStore.grantsFor(tenant) : Promise.resolve([])),
+  };
   try {
-    authz = await loadServiceAuthorization({ ...config, SUBJECT_ASSERTION_TRUSTED_KEYS: requireTrustedKeys(config.SUBJECT_ASSERTION_TRUSTED_KEYS) }, { service: 'storage', logger });
+    authz = await loadServiceAuthorization(
+      { ...config, SUBJECT_ASSERTION_TRUSTED_KEYS: requireTrustedKeys(config.SUBJECT_ASSERTION_TRUSTED_KEYS) },
+      { service: 'storage', logger, grants },
+    );
+    if (config.LIFECYCLE_GRPC_ADDR) {
+      if (!authz.signer) {
+        authz.close();
+        throw new ConfigError([{ variable: 'SUBJECT_ASSERTION_KEY_FILE', problem: 'is required with LIFECYCLE_GRPC_ADDR (storage reads the staff grants as `storage`)' }]);
+      }
+      grantStore = new GrpcGrantStore(config.LIFECYCLE_GRPC_ADDR, { signer: authz.signer, credentials: grpcClientCredentials(config.LIFECYCLE_GRPC_ADDR, tls) });
+    } else {
+      logger.warn('LIFECYCLE_GRPC_ADDR is not set: storage has no staff grants and refuses every staff read');
+    }
   } catch (err) {
     await bus.close();
     keys.close();
@@ -76,6 +97,7 @@ async function main(): Promise<void> {
   const server = new GrpcServer({ address: config.GRPC_ADDR, logger, tls });
   const release = async (): Promise<void> => {
     authz.close();
+    grantStore?.close();
     await bus.close();
     keys.close();
     if (dataSource.isInitialized) await dataSource.destroy();

@@ -1,4 +1,4 @@
-import { MeetingKeyring, type GrpcServiceRegistration, type Kms, type Logger } from '@confide/platform';
+import { MeetingKeyring, type GrpcServiceRegistration, type Kms, type Logger, type RpcAuthorizationDeps } from '@confide/platform';
 import type { DataSource } from 'typeorm';
 import { keyRegistryGrpcService } from './adapters/grpc/key-registry.grpc';
 import { bindContentKeys, type ContentKeySource } from './adapters/postgres/content.codec';
@@ -21,13 +21,24 @@ export interface StorageKeys {
   bind(): () => void;
 }
 
-export function storageKeys(dataSource: DataSource, logger: Logger, deps: StorageKeysDeps | undefined): StorageKeys {
+export function storageKeys(
+  dataSource: DataSource,
+  logger: Logger,
+  deps: StorageKeysDeps | undefined,
+  /** Caller authorization of KeyRegistryService (ADR 0009); without it every registry RPC is refused. */
+  authorization?: RpcAuthorizationDeps,
+): StorageKeys {
   const registry = new PostgresDataKeyRepository(dataSource);
   const source: ContentKeySource | undefined =
     deps === undefined ? undefined : 'keyring' in deps ? deps.keyring : new MeetingKeyring({ kms: deps.kms, registry });
   return {
     // Tenant-key rotation needs the KMS itself (all-in-one passes it next to the shared keyring).
-    grpcService: keyRegistryGrpcService({ logger, keys: registry, rotation: deps?.kms ? new RotateTenantKey({ kms: deps.kms, keys: registry, logger }) : undefined }),
+    grpcService: keyRegistryGrpcService({
+      logger,
+      keys: registry,
+      rotation: deps?.kms ? new RotateTenantKey({ kms: deps.kms, keys: registry, logger }) : undefined,
+      authorization,
+    }),
     registry,
     bind() {
       if (!source) {

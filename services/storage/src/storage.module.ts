@@ -81,7 +81,7 @@ export function createStorageModule(deps: StorageModuleDeps): ServiceModule {
   const segments = new RecordTranscriptSegment({ store, logger });
   const insights = new RecordInsight({ store, logger });
   let subscription: Subscription | undefined;
-  const keys = storageKeys(dataSource, logger, deps.keys);
+  const keys = storageKeys(dataSource, logger, deps.keys, deps.authorization);
   // Retention, archive and tenant/participant purges for lifecycle (docs/adr/0012-retention.md).
   const maintenance = new MaintainMeetings({ store: new PostgresMeetingMaintenanceRepository(dataSource), clock, logger });
   let unbindKeys: (() => void) | undefined;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { keyRegistryEnvShape, kmsEnvShape, refineTlsEnv, tlsEnvShape, zCsv, zDurationMs, zTlsListenAddress } from '@confide/platform';
+import { keyRegistryEnvShape, serviceSignerEnvShape, kmsEnvShape, refineTlsEnv, tlsEnvShape, zCsv, zDurationMs, zTlsListenAddress } from '@confide/platform';
 import { z } from 'zod';
 
 /** Where `pnpm native:build` puts ps-stream (same path from src/ and dist/). */
@@ -26,6 +26,11 @@ export const transcriptionConfigSchema = z.object({
   ...kmsEnvShape,
   /** The key registry (storage's KeyRegistryService); required by main.ts (microservices mode). */
   ...keyRegistryEnvShape,
+  /**
+   * SUBJECT_ASSERTION_KEY_FILE: this service's PKCS#8 PEM key (Ed25519 or P-256). Its calls to
+   * the key registry carry an assertion signed with it (ADR 0009); required by main.ts.
+   */
+  ...serviceSignerEnvShape,
   /** Speech-to-text engine behind the SttEngine port. */
   STT_ENGINE: z.enum(['pocketsphinx']).default('pocketsphinx'),
   STT_LANGUAGE: z.string().min(2).default('en-US'),

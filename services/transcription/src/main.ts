@@ -10,6 +10,7 @@ import {
   KMS_DEFAULTS,
   createEventBusFromConfig,
   createServiceKeys,
+  requireServiceSigner,
   createLogger,
   errorSummary,
   loadConfig,
@@ -30,7 +31,9 @@ async function main(): Promise<void> {
   const telemetry = await startTelemetry({ serviceName: 'transcription' });
   const engine = createPocketsphinxEngine(config, logger);
   engine.assertAvailable();
-  const keys = await createServiceKeys(config, logger, { tls });
+  // Its identity towards storage's KeyRegistryService (ADR 0009): every registry call is signed.
+  const signer = await requireServiceSigner(config, { service: 'transcription', why: 'the key registry authorizes transcription by its signed assertions' });
+  const keys = await createServiceKeys(config, logger, { tls, signer });
   const bus = keys.protect(
     await createEventBusFromConfig(config, logger, 'confide-transcription').catch((err: unknown) => {
       keys.close();

@@ -9,14 +9,13 @@ import { Envelope, type TranscriptSegment } from '@confide/contracts';
 import {
   DevIssuer,
   EnvelopePayloadProtector,
-  GrpcKeyRegistry,
   KafkaEventBus,
   MeetingKeyring,
   VaultTransitKms,
   createLogger,
   type Subscription,
 } from '@confide/platform';
-import { createStorageDataSource, storageKeys } from '@confide/storage-service';
+import { PostgresDataKeyRepository, createStorageDataSource, storageKeys } from '@confide/storage-service';
 // Storage's own read path (the code behind StorageService.GetTranscript), from the same sources
 // the moduleNameMapper gives @confide/storage-service, so the content keys bound above apply.
 import { PostgresMeetingQueryRepository } from '../../../services/storage/src/adapters/postgres/meeting-query.repository';
@@ -52,7 +51,8 @@ export interface RunningMicroservices {
    * A bearer token from the development OIDC issuer the gateway trusts (started by the harness in
    * the test process, as `pnpm start:services` starts scripts/services/dev-issuer.js).
    */
-  mintToken(opts: { tenant: string; roles?: string[]; mfa?: boolean; sub?: string }): Promise<string>;
+  /** `staff: true` mints a support-staff token (no tenant, no roles). */
+  mintToken(opts: { tenant: string; roles?: string[]; mfa?: boolean; sub?: string; staff?: boolean }): Promise<string>;
   /** The environment the services got from scripts/infra (KAFKA_BROKERS, DATABASE_URL, ...). */
   infraEnv: Record<string, string>;
   /** host:port of a service's gRPC listener (storage also serves the key registry). */
@@ -186,10 +186,13 @@ export async function startMicroservices(opts: {
   const waitSecs = opts.waitSecs ?? 90;
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'confide-microservices-'));
   // Identity (docs/adr/0009-identity.md): a development OIDC issuer for the gateway, and ed25519
-  // keys for the services that call others (gateway, lifecycle), trusted by their callees.
+  // keys for the services that call others (gateway, lifecycle; ingest, transcription and
+  // insights call the key registry), trusted by their callees.
   const issuer = await DevIssuer.start();
   const keyFile = (who: string, kind: 'key' | 'pub'): string => path.join(logDir, `${who}.${kind}.pem`);
-  for (const who of ['gateway', 'lifecycle']) {
+  // Storage's key too: it reads the staff grants from lifecycle (lifecycle trusts it).
+  const signers = ['gateway', 'lifecycle', 'ingest', 'transcription', 'insights'] as const;
+  for (const who of [...signers, 'storage']) {
     const pair = generateKeyPairSync('ed25519');
     writeFileSync(keyFile(who, 'key'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     writeFileSync(keyFile(who, 'pub'), pair.publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o600 });
@@ -214,8 +217,14 @@ export async function startMicroservices(opts: {
     : undefined;
   const identityEnv: Partial<Record<ServiceName, Record<string, string>>> = {
     gateway: { OIDC_ISSUER: issuer.issuer, OIDC_JWKS_URL: issuer.jwksUrl, SUBJECT_ASSERTION_KEY_FILE: keyFile('gateway', 'key') },
-    storage: { SUBJECT_ASSERTION_TRUSTED_KEYS: `gateway=${keyFile('gateway', 'pub')},lifecycle=${keyFile('lifecycle', 'pub')}` },
-    lifecycle: { SUBJECT_ASSERTION_TRUSTED_KEYS: `gateway=${keyFile('gateway', 'pub')}`, SUBJECT_ASSERTION_KEY_FILE: keyFile('lifecycle', 'key') },
+    storage: { SUBJECT_ASSERTION_TRUSTED_KEYS: signers.map((who) => `${who}=${keyFile(who, 'pub')}`).join(','), SUBJECT_ASSERTION_KEY_FILE: keyFile('storage', 'key') },
+    lifecycle: {
+      SUBJECT_ASSERTION_TRUSTED_KEYS: `gateway=${keyFile('gateway', 'pub')},storage=${keyFile('storage', 'pub')}`,
+      SUBJECT_ASSERTION_KEY_FILE: keyFile('lifecycle', 'key'),
+    },
+    ingest: { SUBJECT_ASSERTION_KEY_FILE: keyFile('ingest', 'key') },
+    transcription: { SUBJECT_ASSERTION_KEY_FILE: keyFile('transcription', 'key') },
+    insights: { SUBJECT_ASSERTION_KEY_FILE: keyFile('insights', 'key') },
   };
   const ports = new Map<ServiceName, number>();
   for (const name of SERVICE_NAMES) ports.set(name, await freePort());
@@ -298,7 +307,8 @@ export async function startMicroservices(opts: {
     ingestAddress: addr('ingest'),
     httpBaseUrl: `${httpScheme}://${addr('gateway')}`,
     certsDir: opts.tls ? certsDir : undefined,
-    mintToken: ({ tenant, roles = ['admin'], mfa = true, sub = 'e2e-user' }) => issuer.mint({ sub, tenant, roles, mfa }),
+    mintToken: ({ tenant, roles = ['admin'], mfa = true, sub = 'e2e-user', staff = false }) =>
+      issuer.mint(staff ? { sub, staff: true, mfa } : { sub, tenant, roles, mfa }),
     infraEnv: opts.infraEnv,
     grpcAddress: (name) => addr(name),
     logDir,
@@ -426,13 +436,13 @@ export async function openStoredContent(opts: {
   databaseUrl: string;
   vaultAddr: string;
   tokenFile: string;
-  /** storage's gRPC address (the key registry). */
-  registryAddress: string;
 }): Promise<StoredContentReader> {
   const logger = createLogger({ service: 'e2e-reader', level: 'silent' });
   const dataSource = createStorageDataSource({ databaseUrl: opts.databaseUrl, poolSize: 2 });
   await dataSource.initialize();
-  const registry = new GrpcKeyRegistry(opts.registryAddress);
+  // The wrapped keys straight from storage's data_keys table (as the application role, under RLS):
+  // the registry's RPCs are for the services' identities only (ADR 0009).
+  const registry = new PostgresDataKeyRepository(dataSource);
   const kms = new VaultTransitKms({ address: opts.vaultAddr, tokenFile: opts.tokenFile });
   // Readers only: never creates a tenant key or a data key.
   const keyring = new MeetingKeyring({ kms, registry, provisionTenantKeys: false });
@@ -445,7 +455,6 @@ export async function openStoredContent(opts: {
     close: async () => {
       unbind();
       keyring.clear();
-      registry.close();
       await dataSource.destroy();
     },
   };

@@ -20,6 +20,9 @@ export const RPC_USER_ACTIONS: Readonly<Record<string, UserAction>> = {
   'confide.storage.v1.StorageService/ListAlerts': 'alerts:read',
   'confide.storage.v1.StorageService/GetReport': 'report:read',
   'confide.lifecycle.v1.LifecycleService/DeleteMeeting': 'meeting:delete',
+  // Tenant-key rotation and its status (storage's KeyRegistryService, through the gateway).
+  'confide.storage.v1.KeyRegistryService/RotateTenantKey': 'tenant-key:rotate',
+  'confide.storage.v1.KeyRegistryService/GetTenantKeyStatus': 'settings:read',
 };
 
 export interface RpcAuthorizationDeps {

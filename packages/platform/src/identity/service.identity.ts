@@ -73,6 +73,27 @@ export async function loadSubjectAssertionSigner(opts: { service: string; keyFil
   return new SubjectAssertionSigner({ service: opts.service, privateKey, alg });
 }
 
+/**
+ * Environment of a service that calls others but serves no caller-authorized RPC (ingest,
+ * transcription, insights: they call storage's KeyRegistryService). Merge into its schema;
+ * its main requires it when the registry is remote (`requireServiceSigner`).
+ */
+export const serviceSignerEnvShape = {
+  SUBJECT_ASSERTION_KEY_FILE: z.string().min(1).optional(),
+};
+
+/**
+ * The signer of `service` from SUBJECT_ASSERTION_KEY_FILE; a ConfigError naming the variable
+ * when it is unset (`why` says what needs it) or the file is not a usable private key.
+ */
+export async function requireServiceSigner(
+  env: { SUBJECT_ASSERTION_KEY_FILE?: string | undefined },
+  opts: { service: string; why: string },
+): Promise<SubjectAssertionSigner> {
+  if (!env.SUBJECT_ASSERTION_KEY_FILE) throw new ConfigError([{ variable: 'SUBJECT_ASSERTION_KEY_FILE', problem: `is required (${opts.why})` }]);
+  return loadSubjectAssertionSigner({ service: opts.service, keyFile: env.SUBJECT_ASSERTION_KEY_FILE });
+}
+
 /** "gateway=/keys/gateway.pub.pem,lifecycle=/keys/lifecycle.pub.pem" -> { gateway: path, ... }. */
 export function parseTrustedServiceKeys(spec: string, variable = 'SUBJECT_ASSERTION_TRUSTED_KEYS'): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,7 +1,10 @@
+import type * as grpc from '@grpc/grpc-js';
 import { ConfigError } from '../config/config.error';
 import type { EventBus } from '../event-bus/event-bus.port';
 import { OVERALL_HEALTH } from '../grpc/grpc.server';
 import { GrpcKeyRegistry } from '../keys/grpc.key-registry';
+import { subjectAssertionMetadata } from '../identity/service.identity';
+import type { SubjectAssertionSigner } from '../identity/subject.assertion';
 import { grpcClientCredentials } from '../tls/grpc.credentials';
 import type { TlsSettings } from '../tls/tls.config';
 import type { KeyRegistry } from '../keys/key-registry.port';
@@ -60,6 +63,12 @@ export async function createServiceKeys(
     registry?: KeyRegistry;
     /** TLS material of this service: the registry channel then uses TLS (mTLS with a CA), see grpcClientCredentials. */
     tls?: TlsSettings | undefined;
+    /**
+     * This service's identity towards the registry (ADR 0009): every registry call carries a
+     * fresh `x-confide-subject` assertion signed by it (no end user). Storage refuses registry
+     * calls without one, so a remote registry needs it.
+     */
+    signer?: Pick<SubjectAssertionSigner, 'sign'> | undefined;
   } = {},
 ): Promise<ServiceKeys> {
   if (!opts.registry && !config.KEY_REGISTRY_GRPC_ADDR) {
@@ -68,7 +77,10 @@ export async function createServiceKeys(
   const kms = await createKmsFromConfig(config, logger);
   const grpcRegistry = opts.registry
     ? undefined
-    : new GrpcKeyRegistry(config.KEY_REGISTRY_GRPC_ADDR!, { credentials: grpcClientCredentials(config.KEY_REGISTRY_GRPC_ADDR!, opts.tls) });
+    : new GrpcKeyRegistry(config.KEY_REGISTRY_GRPC_ADDR!, {
+        credentials: grpcClientCredentials(config.KEY_REGISTRY_GRPC_ADDR!, opts.tls),
+        ...(opts.signer ? { metadata: signedMetadata(opts.signer) } : {}),
+      });
   const registry = opts.registry ?? grpcRegistry!;
   const keyring = new MeetingKeyring({ kms, registry, ...keyringOptionsFromConfig(config) });
   const kmsLogger = logger.child({ component: 'kms' });
@@ -100,4 +112,9 @@ export async function createServiceKeys(
       grpcRegistry?.close();
     },
   };
+}
+
+/** Registry call metadata: a fresh assertion of the service itself per call (they live 60 s). */
+function signedMetadata(signer: Pick<SubjectAssertionSigner, 'sign'>): () => Promise<grpc.Metadata> {
+  return async () => subjectAssertionMetadata(await signer.sign());
 }

@@ -24,6 +24,7 @@ export type UserAction =
   | 'tenant-data:delete'
   | 'settings:read'
   | 'settings:write'
+  | 'tenant-key:rotate'
   | 'audit:read'
   | 'certificate:read'
   | 'audit:export'

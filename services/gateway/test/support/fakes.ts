@@ -28,6 +28,7 @@ import type {
 } from '../../src/ports/lifecycle.port';
 import type { GrantRef, GrantRequestCommand, LifecycleRecordsPort } from '../../src/ports/lifecycle-records.port';
 import type { CallContext, MeetingPage, MeetingRef, OwnedMeeting, StoragePort } from '../../src/ports/storage.port';
+import type { TenantKeysPort, TenantKeyStatus } from '../../src/ports/tenant-keys.port';
 
 interface StoredMeeting {
   meeting: OwnedMeeting;
@@ -300,5 +301,21 @@ export class FakeLifecycleRecords implements LifecycleRecordsPort {
       algorithm: 'ed25519',
       keys: [{ version: 1, publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n', publicKeyBase64: 'AAAA', createdAt: '2026-01-01T00:00:00.000Z' }],
     };
+  }
+}
+
+/** TenantKeysPort: records calls; `failWith` makes every call reject. */
+export class FakeTenantKeys implements TenantKeysPort {
+  readonly calls: Array<{ method: string; tenantId: string; ctx: CallContext }> = [];
+  failWith: Error | undefined;
+  async rotate(tenantId: string, ctx: CallContext): Promise<{ rewrapStarted: boolean }> {
+    this.calls.push({ method: 'rotate', tenantId, ctx });
+    if (this.failWith) throw this.failWith;
+    return { rewrapStarted: true };
+  }
+  async status(tenantId: string, ctx: CallContext): Promise<TenantKeyStatus> {
+    this.calls.push({ method: 'status', tenantId, ctx });
+    if (this.failWith) throw this.failWith;
+    return { versions: [{ keyVersion: 1, dataKeys: 3 }, { keyVersion: 2, dataKeys: 5 }], rewrapRunning: true };
   }
 }

@@ -19,7 +19,7 @@ import {
 } from '@confide/platform';
 import { gatewayConfigSchema } from '../../src/config';
 import { createGatewayModule } from '../../src/gateway.module';
-import { FakeLifecycle, FakeLifecycleRecords, FakeStorage } from '../support/fakes';
+import { FakeLifecycle, FakeLifecycleRecords, FakeTenantKeys, FakeStorage } from '../support/fakes';
 
 jest.setTimeout(30_000);
 
@@ -109,7 +109,7 @@ describe('gateway configuration', () => {
 describe('gateway module', () => {
   it('builds OIDC verification (discovery), the policy and the assertion signer from its configuration', async () => {
     const storage = storageWithOneMeeting('t1');
-    const module = createGatewayModule({ logger, config: loadConfig(gatewayConfigSchema, env()), storage, lifecycle: new FakeLifecycle(), records: new FakeLifecycleRecords() });
+    const module = createGatewayModule({ logger, config: loadConfig(gatewayConfigSchema, env()), storage, lifecycle: new FakeLifecycle(), records: new FakeLifecycleRecords(), tenantKeys: new FakeTenantKeys() });
     await module.start();
     try {
       const base = `http://127.0.0.1:${module.httpPort}`;
@@ -135,7 +135,7 @@ describe('gateway module', () => {
   it('maps configured claim names', async () => {
     const storage = storageWithOneMeeting('org-7');
     const config = loadConfig(gatewayConfigSchema, env({ OIDC_JWKS_URL: issuer.jwksUrl, OIDC_CLAIM_TENANT: 'org', OIDC_CLAIM_ROLES: 'groups' }));
-    const module = createGatewayModule({ logger, config, storage, lifecycle: new FakeLifecycle(), records: new FakeLifecycleRecords() });
+    const module = createGatewayModule({ logger, config, storage, lifecycle: new FakeLifecycle(), records: new FakeLifecycleRecords(), tenantKeys: new FakeTenantKeys() });
     await module.start();
     try {
       const token = await issuer.mint({ sub: 'u1', claims: { org: 'org-7', groups: 'admin' } });
@@ -153,7 +153,7 @@ describe('gateway module', () => {
       logger,
       config: { ...config, SUBJECT_ASSERTION_KEY_FILE: undefined },
       storage: new FakeStorage(),
-      lifecycle: new FakeLifecycle(), records: new FakeLifecycleRecords(),
+      lifecycle: new FakeLifecycle(), records: new FakeLifecycleRecords(), tenantKeys: new FakeTenantKeys(),
     });
     await expect(module.start()).rejects.toThrow(/SUBJECT_ASSERTION_KEY_FILE: required/);
     expect(module.httpPort).toBeUndefined();
@@ -166,7 +166,7 @@ describe('gateway module', () => {
       logger,
       config: loadConfig(gatewayConfigSchema, env({ SUBJECT_ASSERTION_KEY_FILE: bad })),
       storage: new FakeStorage(),
-      lifecycle: new FakeLifecycle(), records: new FakeLifecycleRecords(),
+      lifecycle: new FakeLifecycle(), records: new FakeLifecycleRecords(), tenantKeys: new FakeTenantKeys(),
     });
     const error = await module.start().then(() => undefined, (err: unknown) => err as Error);
     expect(error).toBeInstanceOf(ConfigError);
@@ -182,7 +182,7 @@ describe('gateway module', () => {
       logger,
       config: loadConfig(gatewayConfigSchema, env({ OIDC_ISSUER: url })),
       storage: new FakeStorage(),
-      lifecycle: new FakeLifecycle(), records: new FakeLifecycleRecords(),
+      lifecycle: new FakeLifecycle(), records: new FakeLifecycleRecords(), tenantKeys: new FakeTenantKeys(),
     });
     await expect(module.start()).rejects.toThrow();
     expect(module.httpPort).toBeUndefined();
@@ -190,7 +190,7 @@ describe('gateway module', () => {
 
   it('refuses to listen on a non-loopback address without TLS even when handed such a config', async () => {
     const config = { ...loadConfig(gatewayConfigSchema, env()), GATEWAY_HTTP_ADDR: '0.0.0.0:0' };
-    const module = createGatewayModule({ logger, config, storage: new FakeStorage(), lifecycle: new FakeLifecycle(), records: new FakeLifecycleRecords() });
+    const module = createGatewayModule({ logger, config, storage: new FakeStorage(), lifecycle: new FakeLifecycle(), records: new FakeLifecycleRecords(), tenantKeys: new FakeTenantKeys() });
     await expect(module.start()).rejects.toThrow('GATEWAY_HTTP_ADDR must be a loopback address without TLS');
     expect(module.grpcServices).toEqual([]);
   });

@@ -62,7 +62,7 @@ describe('lifecycle module with PostgreSQL: AccessGrantService, AuditService, Ce
     urls = await startEmbeddedTestDatabase();
     keys = await openTestKms();
     evaluator = await PolicyEvaluator.load({ logger, watch: false });
-    trust = await generateServiceTrust(['gateway']);
+    trust = await generateServiceTrust(['gateway', 'storage', 'ingest']);
     bus = new InProcessEventBus({ logger });
     // The module's own audit log records the decisions (as in all-in-one).
     const auditor: DecisionAuditor = { record: (d, i) => module.decisionAuditor!.record(d, i) };
@@ -137,6 +137,35 @@ describe('lifecycle module with PostgreSQL: AccessGrantService, AuditService, Ce
     const denied = await callUnary<object, { grant: { deniedBy: string; status: number } }>(grants, 'denyAccessGrant', { tenantId: TENANT, grantId: second.grant.grantId, deniedBy: 'forged' }, await as({ ...admin(true), id: 'owner-1', roles: ['owner'] }));
     expect(denied.grant).toMatchObject({ deniedBy: 'owner-1', status: AccessGrantStatus.ACCESS_GRANT_STATUS_DENIED });
     expect(await code(callUnary(grants, 'approveAccessGrant', { tenantId: TENANT, grantId: 'unknown', approvedBy: '', durationMs: 0 }, await as(admin(true))))).toBe(grpc.status.NOT_FOUND);
+  });
+
+  it('ListActiveGrantsForPolicy: the policy\'s grants, service-only, for the gateway and storage; nobody else', async () => {
+    const asService = async (name: string, endUser?: Subject): Promise<{ metadata: grpc.Metadata }> => ({
+      metadata: subjectAssertionMetadata(await trust.signer(name).sign(endUser)),
+    });
+    type Listed = { grants: Array<{ grantId: string; tenantId: string; staffId: string; scope: number; meetingId: string; reason: string; approvedBy: string; approvedAtUnixMs: number; expiresAtUnixMs: number; revoked: boolean }> };
+    const expected = (await module.grants!.grantsFor(TENANT)).map((g) => ({
+      grantId: g.id,
+      tenantId: g.tenant,
+      staffId: g.staff_id,
+      scope: g.scope === 'meeting' ? AccessGrantScope.ACCESS_GRANT_SCOPE_MEETING : AccessGrantScope.ACCESS_GRANT_SCOPE_TENANT,
+      meetingId: g.meeting,
+      reason: g.reason,
+      approvedBy: g.approved_by,
+      approvedAtUnixMs: g.approved_at,
+      expiresAtUnixMs: g.expires_at,
+      revoked: g.revoked,
+    }));
+    expect(expected.length).toBeGreaterThan(0);
+    for (const caller of ['storage', 'gateway']) {
+      const res = await callUnary<object, Listed>(grants, 'listActiveGrantsForPolicy', { tenantId: TENANT }, await asService(caller));
+      expect(res.grants).toEqual(expected);
+    }
+    // Service-only: acting for a user changes nothing; other services and anonymous callers are refused.
+    expect((await callUnary<object, Listed>(grants, 'listActiveGrantsForPolicy', { tenantId: TENANT }, await asService('gateway', member))).grants).toEqual(expected);
+    expect(await code(callUnary(grants, 'listActiveGrantsForPolicy', { tenantId: TENANT }, await asService('ingest')))).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await code(callUnary(grants, 'listActiveGrantsForPolicy', { tenantId: TENANT }))).toBe(grpc.status.UNAUTHENTICATED);
+    expect(await code(callUnary(grants, 'listActiveGrantsForPolicy', { tenantId: '' }, await asService('storage')))).toBe(grpc.status.INVALID_ARGUMENT);
   });
 
   it('DeleteMeeting issues a signed certificate, readable by admins and auditors, verifiable offline with the published keys', async () => {

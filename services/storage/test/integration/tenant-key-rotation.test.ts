@@ -3,7 +3,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyRegistryServiceClient, type GetTenantKeyStatusResponse } from '@confide/contracts';
-import { GrpcServer, LocalKms, MeetingKeyring, callUnary, createGrpcClient, createLogger, parseVersioned, type Kms } from '@confide/platform';
+import {
+  GrpcServer,
+  LocalKms,
+  MeetingKeyring,
+  PolicyEvaluator,
+  callUnary,
+  createGrpcClient,
+  createLogger,
+  generateServiceTrust,
+  parseVersioned,
+  subjectAssertionMetadata,
+  type Kms,
+  type RpcAuthorizationDeps,
+  type ServiceTrust,
+} from '@confide/platform';
 import { keyRegistryGrpcService } from '../../src/adapters/grpc/key-registry.grpc';
 import type { DataSource } from 'typeorm';
 import { bindContentKeys } from '../../src/adapters/postgres/content.codec';
@@ -32,8 +46,16 @@ let dataSource: DataSource;
 let keys: PostgresDataKeyRepository;
 let records: PostgresMeetingRecordRepository;
 let queries: PostgresMeetingQueryRepository;
+let evaluator: PolicyEvaluator;
+let trust: ServiceTrust;
+let authorization: RpcAuthorizationDeps;
 
 beforeAll(async () => {
+  // KeyRegistryService authorizes every RPC (ADR 0009): rotation is asked by the gateway for an
+  // admin with MFA of the tenant (key-registry.authorization.test.ts covers the refusals).
+  evaluator = await PolicyEvaluator.load({ logger, watch: false });
+  trust = await generateServiceTrust(['gateway']);
+  authorization = { evaluator, verifier: trust.verifier, auditor: { record: async () => undefined } };
   db = await startTestDatabase();
   owner = createStorageDataSource({ databaseUrl: db.pg.migrationUrl, poolSize: 2 });
   await migrateStorage(owner);
@@ -48,7 +70,14 @@ afterAll(async () => {
   if (dataSource?.isInitialized) await dataSource.destroy();
   if (owner?.isInitialized) await owner.destroy();
   await db?.dispose();
+  evaluator?.close();
 }, DB_START_TIMEOUT_MS);
+
+/** Call metadata of the gateway acting for an admin (MFA) of `tenantId`. */
+async function asTenantAdmin(tenantId: string): Promise<{ metadata: ReturnType<typeof subjectAssertionMetadata> }> {
+  const assertion = await trust.signer('gateway').sign({ id: 'admin-1', tenant: tenantId, roles: ['admin'], kind: 'user', mfa: true });
+  return { metadata: subjectAssertionMetadata(assertion) };
+}
 
 const adapters: Array<[string, () => Promise<{ kms: Kms; dispose(): Promise<void> }>]> = [
   ['OpenBao Transit', async () => ({ kms: await connectOpenBao(), dispose: async () => undefined })],
@@ -150,18 +179,19 @@ describe('KeyRegistryService.RotateTenantKey over gRPC', () => {
     const writer = new MeetingKeyring({ kms, registry: keys });
     for (let i = 0; i < 4; i += 1) await writer.getOrCreate(tenant, `g-${i}`, 'meeting');
     const server = new GrpcServer({ address: '127.0.0.1:0', logger });
-    server.add(keyRegistryGrpcService({ logger, keys, rotation: new RotateTenantKey({ kms, keys, logger }) }));
+    server.add(keyRegistryGrpcService({ logger, keys, rotation: new RotateTenantKey({ kms, keys, logger }), authorization }));
     const { port } = await server.start();
     const client = createGrpcClient(KeyRegistryServiceClient, `127.0.0.1:${port}`);
     try {
-      expect(await callUnary(client, 'rotateTenantKey', { tenantId: tenant })).toEqual({ rewrapStarted: true });
+      expect(await callUnary(client, 'rotateTenantKey', { tenantId: tenant }, await asTenantAdmin(tenant))).toEqual({ rewrapStarted: true });
       let status: GetTenantKeyStatusResponse;
       const deadline = Date.now() + 20_000;
       do {
-        status = await callUnary<object, GetTenantKeyStatusResponse>(client, 'getTenantKeyStatus', { tenantId: tenant });
+        status = await callUnary<object, GetTenantKeyStatusResponse>(client, 'getTenantKeyStatus', { tenantId: tenant }, await asTenantAdmin(tenant));
       } while ((status.rewrapRunning || status.versions.some((v) => v.keyVersion < 2)) && Date.now() < deadline);
       expect(status).toEqual({ versions: [{ keyVersion: 2, dataKeys: 4 }], rewrapRunning: false });
-      await expect(callUnary(client, 'rotateTenantKey', { tenantId: '' })).rejects.toMatchObject({ code: 3 }); // INVALID_ARGUMENT
+      // No tenant named: refused by the policy (not the admin's tenant) before the handler runs.
+      await expect(callUnary(client, 'rotateTenantKey', { tenantId: '' }, await asTenantAdmin(tenant))).rejects.toMatchObject({ code: 7 });
     } finally {
       client.close();
       await server.shutdown();
@@ -171,11 +201,11 @@ describe('KeyRegistryService.RotateTenantKey over gRPC', () => {
 
   it('answers FAILED_PRECONDITION where storage has no KMS', async () => {
     const server = new GrpcServer({ address: '127.0.0.1:0', logger });
-    server.add(keyRegistryGrpcService({ logger, keys }));
+    server.add(keyRegistryGrpcService({ logger, keys, authorization }));
     const { port } = await server.start();
     const client = createGrpcClient(KeyRegistryServiceClient, `127.0.0.1:${port}`);
     try {
-      await expect(callUnary(client, 'rotateTenantKey', { tenantId: 'rot-none' })).rejects.toMatchObject({ code: 9 });
+      await expect(callUnary(client, 'rotateTenantKey', { tenantId: 'rot-none' }, await asTenantAdmin('rot-none'))).rejects.toMatchObject({ code: 9 });
     } finally {
       client.close();
       await server.shutdown();

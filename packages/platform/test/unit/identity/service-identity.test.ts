@@ -11,6 +11,7 @@ import {
   loadSubjectAssertionSigner,
   loadSubjectAssertionVerifier,
   parseTrustedServiceKeys,
+  requireServiceSigner,
   SUBJECT_ASSERTION_METADATA,
   subjectAssertionMetadata,
   type DecisionAuditor,
@@ -90,6 +91,24 @@ describe('service keys from files', () => {
     await expect(loadSubjectAssertionVerifier({ trusted: { gateway: files['rsa.pub'] as string } })).rejects.toThrow(
       /SUBJECT_ASSERTION_TRUSTED_KEYS: the key of gateway must be a PEM public key/,
     );
+  });
+});
+
+describe('requireServiceSigner (ingest, transcription, insights)', () => {
+  it('loads the service key, or names SUBJECT_ASSERTION_KEY_FILE without echoing anything', async () => {
+    const why = 'the key registry authorizes ingest by its signed assertions';
+    await expect(requireServiceSigner({}, { service: 'ingest', why })).rejects.toThrow(ConfigError);
+    await expect(requireServiceSigner({}, { service: 'ingest', why })).rejects.toThrow(`SUBJECT_ASSERTION_KEY_FILE: is required (${why})`);
+    const missing = path.join(dir, 'nope.pem');
+    const err = await requireServiceSigner({ SUBJECT_ASSERTION_KEY_FILE: missing }, { service: 'ingest', why }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/SUBJECT_ASSERTION_KEY_FILE/);
+    expect((err as Error).message).not.toContain(missing);
+    const signer = await requireServiceSigner({ SUBJECT_ASSERTION_KEY_FILE: files['gateway.key'] as string }, { service: 'ingest', why });
+    const verifier = await loadSubjectAssertionVerifier({ trusted: { ingest: files['gateway.pub'] as string } });
+    await expect(verifier.verify(await signer.sign())).resolves.toEqual({
+      caller: { id: 'ingest', tenant: '', roles: [], kind: 'service', mfa: false, service: 'ingest' },
+    });
   });
 });
 

@@ -3,7 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Envelope, SegmentTranscribedEvent } from '@confide/contracts';
 import { z } from 'zod';
-import { ConfigError, EventPublisher, Events, InMemoryKeyRegistry, InProcessEventBus, createLogger, loadConfig } from '../../../src';
+import { KeyRegistryServiceService, type KeyRegistryServiceServer } from '@confide/contracts';
+import {
+  ConfigError,
+  EventPublisher,
+  Events,
+  GrpcServer,
+  InMemoryKeyRegistry,
+  InProcessEventBus,
+  SUBJECT_ASSERTION_METADATA,
+  createLogger,
+  generateServiceTrust,
+  loadConfig,
+  unaryHandler,
+} from '../../../src';
 import { createServiceKeys, keyRegistryEnvShape, kmsEnvShape, type HealthTarget } from '../../../src/kms';
 
 const logger = createLogger({ service: 'service-keys-test', level: 'silent' });
@@ -25,6 +38,43 @@ describe('createServiceKeys', () => {
     await expect(createServiceKeys(config, logger)).rejects.toThrow(/KEY_REGISTRY_GRPC_ADDR: is required/);
     const keys = await createServiceKeys({ ...config, KEY_REGISTRY_GRPC_ADDR: '127.0.0.1:1' }, logger);
     keys.close();
+  });
+
+  it('signer: every key-registry call carries a fresh assertion of the service itself (no end user)', async () => {
+    const trust = await generateServiceTrust(['ingest']);
+    const seen: Array<string | undefined> = [];
+    const unexpected = async (): Promise<never> => {
+      throw new Error('not called in this test');
+    };
+    const implementation: KeyRegistryServiceServer = {
+      getDataKey: unaryHandler(logger, async (_req, ctx) => {
+        const values = ctx.metadata.get(SUBJECT_ASSERTION_METADATA);
+        seen.push(typeof values[0] === 'string' ? values[0] : undefined);
+        return { stored: undefined };
+      }),
+      getOrCreateDataKey: unaryHandler(logger, unexpected),
+      destroyDataKey: unaryHandler(logger, unexpected),
+      rotateTenantKey: unaryHandler(logger, unexpected),
+      getTenantKeyStatus: unaryHandler(logger, unexpected),
+    };
+    const server = new GrpcServer({ address: '127.0.0.1:0', logger });
+    server.add({ name: 'confide.storage.v1.KeyRegistryService', definition: KeyRegistryServiceService, implementation });
+    const { port } = await server.start();
+    const config = loadConfig(schema, { KMS: 'local', KMS_LOCAL_DIR: dir, KEY_REGISTRY_GRPC_ADDR: `127.0.0.1:${port}` });
+    const keys = await createServiceKeys(config, logger, { signer: trust.signer('ingest') });
+    try {
+      for (const meeting of ['m-1', 'm-2']) await keys.keyring.get('t1', meeting, 'meeting').catch(() => undefined);
+      expect(seen).toHaveLength(2);
+      expect(seen[0]).not.toEqual(seen[1]);
+      for (const token of seen) {
+        const verified = await trust.verifier.verify(token);
+        expect(verified.caller).toMatchObject({ kind: 'service', service: 'ingest' });
+        expect(verified.subject).toBeUndefined();
+      }
+    } finally {
+      keys.close();
+      await server.shutdown();
+    }
   });
 
   it('protect(): the inner bus carries only ciphertext, the service sees plaintext', async () => {

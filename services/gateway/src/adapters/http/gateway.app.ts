@@ -3,12 +3,14 @@ import { AppError, InMemoryGrantStore, LoggingDecisionAuditor, systemClock, type
 import type { Authenticator, Clock, DecisionAuditor, GrantStore, PolicyDecider, SubjectAssertionSigner } from '../../ports/access.port';
 import type { LifecyclePort } from '../../ports/lifecycle.port';
 import type { LifecycleRecordsPort } from '../../ports/lifecycle-records.port';
+import type { TenantKeysPort } from '../../ports/tenant-keys.port';
 import type { StoragePort } from '../../ports/storage.port';
 import { authenticate, type AccessControl } from './access-control';
 import { respondWithError, sendError } from './http-errors';
 import { accessGrantsRoutes, auditRoutes, certificatesRoutes, signingKeysRoutes } from './lifecycle-records.routes';
 import { certificateKeysRoute } from './certificate-keys.route';
 import { auditEntriesRoute, tenantRoutes, usersRoutes } from './erasure.routes';
+import { tenantKeysRoutes } from './tenant-keys.routes';
 import { meetingsRoutes } from './meetings.routes';
 import { abortOnClose, requestId } from './request-context';
 
@@ -22,6 +24,11 @@ export interface GatewayAppDeps {
    * AuditService, CertificateService). Without it those routes are not served (404).
    */
   records?: LifecycleRecordsPort;
+  /**
+   * Tenant-key rotation and status (storage's KeyRegistryService). Without it
+   * /api/tenant/keys is not served (404).
+   */
+  tenantKeys?: TenantKeysPort;
   logger: Logger;
   /** Largest accepted JSON body (express/body-parser syntax); default 16kb. */
   jsonBodyLimit?: string | number;
@@ -60,6 +67,7 @@ function accessControl(deps: GatewayAppDeps): AccessControl {
  * - GET /readyz: readiness, 200 when storage and lifecycle answer grpc.health.v1 SERVING, else 503.
  * - GET /.well-known/confide/certificate-keys: the public certificate keys (unauthenticated, cached).
  * - /api/meetings (+ POST /:id/restore), /api/users/:id/data, /api/tenant/{data,retention},
+ *   GET /api/tenant/keys, POST /api/tenant/keys/rotate,
  *   /api/access-grants, /api/audit, /api/audit/export, /api/certificates/:id,
  *   /api/signing-keys (alias of the well-known keys, authenticated): Bearer JWT (401 + WWW-Authenticate), then the policy per route (403
  *   `forbidden`), tenant from the token; JSON errors in one shape. Legacy header mode
@@ -117,6 +125,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   api.use(express.json({ limit: deps.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT }));
   api.use('/meetings', meetingsRoutes({ storage: deps.storage, lifecycle: deps.lifecycle, access, ...(deps.records ? { records: deps.records } : {}) }));
   api.use('/users', usersRoutes({ lifecycle: deps.lifecycle, access }));
+  if (deps.tenantKeys) api.use('/tenant/keys', tenantKeysRoutes({ keys: deps.tenantKeys, access }));
   api.use('/tenant', tenantRoutes({ lifecycle: deps.lifecycle, access }));
   if (deps.records) {
     const records = { records: deps.records, access };

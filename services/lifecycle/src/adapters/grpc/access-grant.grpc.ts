@@ -10,12 +10,14 @@ import {
   type DenyAccessGrantResponse,
   type ListAccessGrantsRequest,
   type ListAccessGrantsResponse,
+  type ListActiveGrantsForPolicyRequest,
+  type ListActiveGrantsForPolicyResponse,
   type RequestAccessGrantRequest,
   type RequestAccessGrantResponse,
   type RevokeAccessGrantRequest,
   type RevokeAccessGrantResponse,
 } from '@confide/contracts';
-import { AppError, type Clock, type GrpcServiceRegistration, type Logger, type RpcAuthorizationDeps } from '@confide/platform';
+import { AppError, type Clock, type GrantStore, type GrpcServiceRegistration, type Logger, type RpcAuthorizationDeps } from '@confide/platform';
 import { grantStatus, type GrantStatus, type StaffGrantRecord } from '../../domain/staff-grant';
 import type { ApproveStaffGrant } from '../../use-cases/approve-staff-grant.use-case';
 import type { DenyStaffGrant } from '../../use-cases/deny-staff-grant.use-case';
@@ -34,6 +36,12 @@ export interface AccessGrantGrpcDeps {
   deny: DenyStaffGrant;
   revoke: RevokeStaffGrant;
   list: ListStaffGrants;
+  /**
+   * The tenant's grants as the policy reads them (the PostgreSQL staff-grant store), served to
+   * the gateway and storage of the microservices mode by ListActiveGrantsForPolicy. Without it
+   * that RPC answers FAILED_PRECONDITION.
+   */
+  policyGrants?: GrantStore;
   /** As LifecycleService: without it every RPC is refused (UNAUTHENTICATED). */
   authorization?: RpcAuthorizationDeps;
 }
@@ -166,6 +174,32 @@ export function accessGrantGrpcService(deps: AccessGrantGrpcDeps): GrpcServiceRe
         );
         const grants = await deps.list.execute({ tenantId: req.tenantId, ...(staffId ? { staffId } : {}) });
         return { grants: grants.map(present) };
+      },
+    ),
+    // Service-only (policies/authz/services.rego: gateway, storage): no end user is decided here;
+    // the caller decides the staff member's action with these grants, the policy re-checks each.
+    listActiveGrantsForPolicy: guardedUnary<ListActiveGrantsForPolicyRequest, ListActiveGrantsForPolicyResponse>(
+      logger,
+      authorization,
+      { method: method('ListActiveGrantsForPolicy') },
+      async (req) => {
+        if (!req.tenantId) throw new AppError('invalid-argument', 'tenant_id is required');
+        if (!deps.policyGrants) throw new AppError('failed-precondition', 'this lifecycle instance has no grant store');
+        const grants = await deps.policyGrants.grantsFor(req.tenantId);
+        return {
+          grants: grants.map((g) => ({
+            grantId: g.id,
+            tenantId: g.tenant,
+            staffId: g.staff_id,
+            scope: g.scope === 'meeting' ? AccessGrantScope.ACCESS_GRANT_SCOPE_MEETING : AccessGrantScope.ACCESS_GRANT_SCOPE_TENANT,
+            meetingId: g.meeting,
+            reason: g.reason,
+            approvedBy: g.approved_by,
+            approvedAtUnixMs: g.approved_at,
+            expiresAtUnixMs: g.expires_at,
+            revoked: g.revoked,
+          })),
+        };
       },
     ),
   };
