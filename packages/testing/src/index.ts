@@ -1,3 +1,4 @@
 export * from './speech/wer';
 export * from './speech/wav';
 export * from './speech/flite';
+export * from './infra/infra-env';

@@ -15,6 +15,7 @@ import {
   createLogger,
   type Subscription,
 } from '@confide/platform';
+import { INFRA_ENV_FILE, readInfraEnv } from '@confide/testing';
 import { PostgresDataKeyRepository, createStorageDataSource, storageKeys } from '@confide/storage-service';
 // Storage's own read path (the code behind StorageService.GetTranscript), from the same sources
 // the moduleNameMapper gives @confide/storage-service, so the content keys bound above apply.
@@ -33,7 +34,6 @@ export const SERVICE_NAMES = ['storage', 'lifecycle', 'transcription', 'insights
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 const HEALTH_SCRIPT = path.join(REPO_ROOT, 'scripts', 'services', 'health.js');
-const INFRA_ENV_FILE = path.join(REPO_ROOT, '.state', 'infra', 'env');
 /** Where scripts/infra's broker keeps its logs (every record it ever stored). */
 export const KAFKA_DATA_DIR = path.join(REPO_ROOT, '.state', 'infra', 'kafka', 'data');
 /** scripts/infra's PostgreSQL cluster (heap, WAL, ...). */
@@ -68,17 +68,6 @@ export interface RunningMicroservices {
   stop(): Promise<void>;
 }
 
-/** `[export ]KEY=VALUE` lines of .state/infra/env (written by scripts/infra/up.sh); quotes are stripped. */
-function readInfraEnv(): Record<string, string> {
-  if (!existsSync(INFRA_ENV_FILE)) return {};
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(INFRA_ENV_FILE, 'utf8').split('\n')) {
-    const match = /^(?:export\s+)?([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (match) env[match[1]] = match[2].replace(/^'(.*)'$/, '$1').replace(/^"(.*)"$/, '$1');
-  }
-  return env;
-}
-
 function run(file: string, args: string[], timeoutMs: number, env?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(file, args, { cwd: REPO_ROOT, timeout: timeoutMs, ...(env ? { env: { ...process.env, ...env } } : {}) }, (err, stdout, stderr) => {
@@ -93,10 +82,7 @@ function run(file: string, args: string[], timeoutMs: number, env?: Record<strin
  * answer, or when the build outputs are missing. Returns the infrastructure environment.
  */
 export async function requireInfrastructure(): Promise<Record<string, string>> {
-  const env = { ...readInfraEnv() };
-  for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'MIGRATION_DATABASE_URL', 'VAULT_ADDR', 'VAULT_TOKEN_FILE']) {
-    if (process.env[name]) env[name] = process.env[name] as string;
-  }
+  const env = readInfraEnv(); // .state/infra/env, overridden by the same variables in the environment
   if (!env.KAFKA_BROKERS || !env.DATABASE_URL || !env.VAULT_ADDR || !env.VAULT_TOKEN_FILE) {
     throw new Error(
       `the microservices e2e tests need Kafka, PostgreSQL and OpenBao: ${INFRA_ENV_FILE} does not name KAFKA_BROKERS, DATABASE_URL, VAULT_ADDR and VAULT_TOKEN_FILE, and they are not in the environment. ` +

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +18,7 @@ import { logger } from './support/erasure-stack';
 import { infraTransitKms, startKmsErasureStack, type KmsErasureStack } from './support/kms-erasure-stack';
 import { DB_START_TIMEOUT_MS, sequentialIds } from './support/lifecycle-db';
 import { startRestoreCluster, type RestoreCluster } from './support/pg15-restore-cluster';
+import { readInfraEnv } from '@confide/testing';
 
 /**
  * Issue 6, must-show 2 (docs/adr/0013-restore.md): a dump taken before an erasure, restored with
@@ -28,19 +29,12 @@ import { startRestoreCluster, type RestoreCluster } from './support/pg15-restore
  * Kafka. Needs `pnpm build` (the script runs the built code). Fails, never skips, without them.
  */
 const ROOT = resolve(__dirname, '../../../..');
-const STATE_ENV = join(ROOT, '.state/infra/env');
 const run = promisify(execFile);
 const wallClock: Clock = { now: () => Date.now() };
 const cipher = new EnvelopeCipher();
 
 function infraEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  if (existsSync(STATE_ENV)) {
-    for (const line of readFileSync(STATE_ENV, 'utf8').split('\n')) {
-      const match = /^(?:export\s+)?([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (match) env[match[1]!] = match[2]!.replace(/^['"]|['"]$/g, '');
-    }
-  }
+  const env = readInfraEnv();
   for (const k of ['KAFKA_BROKERS', 'VAULT_ADDR', 'VAULT_TOKEN_FILE', 'VAULT_TRANSIT_MOUNT']) if (process.env[k]) env[k] = process.env[k]!;
   if (!env.KAFKA_BROKERS) throw new Error('KAFKA_BROKERS is not set and .state/infra/env does not provide it: run `bash scripts/infra/up.sh kafka`.');
   return env;

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { VaultTransitKms } from '@confide/platform';
 import { PostgresAuditEventStore } from '../../src/adapters/postgres/audit-event.repository';
 import { PostgresDeletionCertificateStore } from '../../src/adapters/postgres/deletion-certificate.repository';
@@ -12,6 +11,7 @@ import { ExportAuditLog } from '../../src/use-cases/export-audit-log.use-case';
 import { IssueDeletionCertificate } from '../../src/use-cases/issue-deletion-certificate.use-case';
 import { SignAuditCheckpoint } from '../../src/use-cases/sign-audit-checkpoint.use-case';
 import { infraTestDatabase, manualClock, openLifecycleDatabase, purgeTestTenants, sequentialIds, testTenants, uniqueTenant, type LifecycleTestContext } from './support/lifecycle-db';
+import { readInfraEnv } from '@confide/testing';
 
 /**
  * Certificates and checkpoints signed by Vault Transit (the infra OpenBao, `bash scripts/infra/up.sh`)
@@ -19,16 +19,9 @@ import { infraTestDatabase, manualClock, openLifecycleDatabase, purgeTestTenants
  * publishes raw base64 keys). A run-unique signing key (`confide-it-<run>-signing`). Fails, never
  * skips, when either is not there.
  */
-const STATE_ENV = resolve(__dirname, '../../../../.state/infra/env');
 
 function vaultKms(): VaultTransitKms {
-  const fromFile: Record<string, string> = {};
-  if (existsSync(STATE_ENV)) {
-    for (const line of readFileSync(STATE_ENV, 'utf8').split('\n')) {
-      const match = /^(?:export\s+)?([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (match) fromFile[match[1]!] = match[2]!.replace(/^['"]|['"]$/g, '');
-    }
-  }
+  const fromFile = readInfraEnv();
   const address = process.env.VAULT_ADDR ?? fromFile.VAULT_ADDR;
   const tokenFile = process.env.VAULT_TOKEN_FILE ?? fromFile.VAULT_TOKEN_FILE;
   if (!address || !tokenFile || !existsSync(tokenFile)) {

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { describeRowLevelSecurity } from './support/row-level-security.suite';
+import { INFRA_ENV_FILE, readInfraEnv } from '@confide/testing';
 
 /**
  * The row-level-security suite against the project's real PostgreSQL (scripts/infra): the
@@ -10,21 +9,14 @@ import { describeRowLevelSecurity } from './support/row-level-security.suite';
  * (`bash scripts/infra/up.sh postgres`). Fails, never skips, when it is not there.
  * Migrates the shared `confide` database; its rows use run-unique tenants, removed after.
  */
-const STATE_ENV = resolve(__dirname, '../../../../.state/infra/env');
 
 function infraUrls(): { appUrl: string; migrationUrl: string } {
-  const fromFile: Record<string, string> = {};
-  if (existsSync(STATE_ENV)) {
-    for (const line of readFileSync(STATE_ENV, 'utf8').split('\n')) {
-      const match = /^(?:export\s+)?([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (match) fromFile[match[1]!] = match[2]!.replace(/^['"]|['"]$/g, '');
-    }
-  }
+  const fromFile = readInfraEnv();
   const appUrl = process.env.DATABASE_URL ?? fromFile.DATABASE_URL;
   const migrationUrl = process.env.MIGRATION_DATABASE_URL ?? fromFile.MIGRATION_DATABASE_URL;
   if (!appUrl || !migrationUrl) {
     throw new Error(
-      `DATABASE_URL and MIGRATION_DATABASE_URL are not set and ${STATE_ENV} does not provide them: ` +
+      `DATABASE_URL and MIGRATION_DATABASE_URL are not set and ${INFRA_ENV_FILE} does not provide them: ` +
         'start PostgreSQL with `bash scripts/infra/up.sh postgres` (or export both variables).',
     );
   }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { EnvelopeCipher } from '../../../src/crypto';
 import {
   DataKeyCache,
@@ -12,6 +11,7 @@ import {
   type WrappedKeyStore,
 } from '../../../src/kms';
 import { describeKmsContract } from '../../support/kms.contract';
+import { INFRA_ENV_FILE, readInfraEnv } from '@confide/testing';
 
 /**
  * The Kms contract against a real OpenBao / Vault with Transit: start it with
@@ -19,22 +19,15 @@ import { describeKmsContract } from '../../support/kms.contract';
  * VAULT_TOKEN_FILE (VAULT_TRANSIT_MOUNT, default `transit`). Fails, never skips, when the
  * server is not there.
  */
-const STATE_ENV = resolve(__dirname, '../../../../../.state/infra/env');
 
 function vaultEnv(): { address: string; tokenFile: string; mountPath: string } {
-  const fromFile: Record<string, string> = {};
-  if (existsSync(STATE_ENV)) {
-    for (const line of readFileSync(STATE_ENV, 'utf8').split('\n')) {
-      const match = /^(?:export\s+)?([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (match) fromFile[match[1]!] = match[2]!.replace(/^['"]|['"]$/g, '');
-    }
-  }
+  const fromFile = readInfraEnv();
   const get = (name: string): string | undefined => process.env[name] ?? fromFile[name];
   const address = get('VAULT_ADDR');
   const tokenFile = get('VAULT_TOKEN_FILE');
   if (!address || !tokenFile) {
     throw new Error(
-      `VAULT_ADDR and VAULT_TOKEN_FILE are not set and ${STATE_ENV} does not provide them: ` +
+      `VAULT_ADDR and VAULT_TOKEN_FILE are not set and ${INFRA_ENV_FILE} does not provide them: ` +
         'start OpenBao with `bash scripts/infra/up.sh openbao` (or export both variables).',
     );
   }

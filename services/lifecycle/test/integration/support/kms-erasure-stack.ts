@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import {
   GrpcKeyRegistry,
   GrpcServer,
@@ -32,21 +31,15 @@ import { ChainedAuditLog } from '../../../src/use-cases/chained-audit-log';
 import { IssueErasureCertificate } from '../../../src/use-cases/issue-erasure-certificate.use-case';
 import { logger, migrateWithErasureRequests } from './erasure-stack';
 import { openLifecycleDatabase, startEmbeddedTestDatabase, type LifecycleTestContext, type TestDatabaseUrls } from './lifecycle-db';
+import { readInfraEnv } from '@confide/testing';
 
-const STATE_ENV = resolve(__dirname, '../../../../../.state/infra/env');
 
 /**
  * The infra OpenBao's Transit (`bash scripts/infra/up.sh openbao`), from VAULT_ADDR /
  * VAULT_TOKEN_FILE or `.state/infra/env`. Fails, never skips, when it is not there.
  */
 export async function infraTransitKms(): Promise<VaultTransitKms> {
-  const fromFile: Record<string, string> = {};
-  if (existsSync(STATE_ENV)) {
-    for (const line of readFileSync(STATE_ENV, 'utf8').split('\n')) {
-      const match = /^(?:export\s+)?([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (match) fromFile[match[1]!] = match[2]!.replace(/^['"]|['"]$/g, '');
-    }
-  }
+  const fromFile = readInfraEnv();
   const address = process.env.VAULT_ADDR ?? fromFile.VAULT_ADDR;
   const tokenFile = process.env.VAULT_TOKEN_FILE ?? fromFile.VAULT_TOKEN_FILE;
   if (!address || !tokenFile || !existsSync(tokenFile)) {

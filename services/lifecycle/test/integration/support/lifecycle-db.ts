@@ -1,12 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { LocalKms, SIGNING_KEY_NAME } from '@confide/platform';
 import { startEmbeddedPostgres } from '@confide/storage-service';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createLifecycleDataSource, migrateLifecycleDatabase } from '../../../src/adapters/postgres/lifecycle.data-source';
+import { readInfraEnv } from '@confide/testing';
 
 /** Startup of a throwaway cluster (initdb + start) on a busy machine. */
 export const DB_START_TIMEOUT_MS = 120_000;
@@ -36,7 +36,6 @@ export async function startEmbeddedTestDatabase(): Promise<TestDatabaseUrls> {
   };
 }
 
-const STATE_ENV = resolve(__dirname, '../../../../../.state/infra/env');
 
 /**
  * The project's infra PostgreSQL (`bash scripts/infra/up.sh postgres`): confide_app and
@@ -44,13 +43,7 @@ const STATE_ENV = resolve(__dirname, '../../../../../.state/infra/env');
  * .state/infra/env. Fails, never skips, when it is not there.
  */
 export async function infraTestDatabase(): Promise<TestDatabaseUrls> {
-  const fromFile: Record<string, string> = {};
-  if (existsSync(STATE_ENV)) {
-    for (const line of readFileSync(STATE_ENV, 'utf8').split('\n')) {
-      const match = /^(?:export\s+)?([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (match) fromFile[match[1]!] = match[2]!.replace(/^['"]|['"]$/g, '');
-    }
-  }
+  const fromFile = readInfraEnv();
   const appUrl = process.env.DATABASE_URL ?? fromFile.DATABASE_URL;
   const migrationUrl = process.env.MIGRATION_DATABASE_URL ?? fromFile.MIGRATION_DATABASE_URL;
   if (!appUrl || !migrationUrl) {
