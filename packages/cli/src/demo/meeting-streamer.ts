@@ -1,4 +1,5 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { grpcClientCredentials } from '@confide/platform';
 import {
   AudioEncoding,
   IngestServiceClient,
@@ -27,7 +28,7 @@ export interface StreamMeetingInput {
   onSegment?: (segment: TranscriptSegment) => void;
   onAlert?: (alert: Alert) => void;
   signal?: AbortSignal;
-  /** Channel credentials (TLS towards an ingest that serves TLS); default plaintext (loopback). */
+  /** Channel credentials (TLS towards an ingest that serves TLS); default plaintext, to a loopback address only. */
   credentials?: grpc.ChannelCredentials;
 }
 
@@ -48,7 +49,7 @@ export interface StreamMeetingResult {
 export async function streamMeetingAudio(input: StreamMeetingInput): Promise<StreamMeetingResult> {
   const frameMs = input.frameMs ?? 100;
   const frameBytes = frameMs * BYTES_PER_MS;
-  const client = new IngestServiceClient(input.address, input.credentials ?? grpc.credentials.createInsecure());
+  const client = new IngestServiceClient(input.address, input.credentials ?? grpcClientCredentials(input.address, undefined));
   const call = client.streamMeeting();
   const result: StreamMeetingResult = {
     finals: [],
