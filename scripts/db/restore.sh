@@ -24,6 +24,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 die() { echo "restore: $*" >&2; exit 1; }
+. "$root/scripts/db/lib.sh"
 
 [ $# -ge 1 ] || die "usage: scripts/db/restore.sh <dump> [--journal <file.jsonl>]... [--no-kafka] [--dry-run]"
 dump="$1"; shift
@@ -36,19 +37,10 @@ fi
 [ -n "${MIGRATION_DATABASE_URL:-}" ] || die "MIGRATION_DATABASE_URL (the schema owner) is required"
 [ -n "${DATABASE_URL:-}" ] || die "DATABASE_URL (the application role) is required"
 
-pg_restore_bin="$(command -v pg_restore || true)"
-if [ -n "${PG_BIN:-}" ]; then pg_restore_bin="$PG_BIN/pg_restore"; fi
-if [ -z "$pg_restore_bin" ] && [ -x /usr/lib/postgresql/15/bin/pg_restore ]; then pg_restore_bin=/usr/lib/postgresql/15/bin/pg_restore; fi
-[ -x "$pg_restore_bin" ] || die "pg_restore not found (set PG_BIN)"
+pg_restore_bin="$(pg_tool pg_restore)" || die "pg_restore not found (set PG_BIN)"
 
 # libpq variables from the URL (the password never appears on a command line).
-eval "$(node -e '
-  const u = new URL(process.env.MIGRATION_DATABASE_URL);
-  const q = (s) => "\x27" + s.replace(/\x27/g, "\x27\\\x27\x27") + "\x27";
-  const out = { PGHOST: u.hostname, PGPORT: u.port || "5432", PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: decodeURIComponent(u.pathname.slice(1)) };
-  const ssl = u.searchParams.get("sslmode"); if (ssl) out.PGSSLMODE = ssl;
-  for (const [k, v] of Object.entries(out)) console.log(`export ${k}=${q(v)}`);
-')"
+pg_env_from_url "$MIGRATION_DATABASE_URL"
 
 echo "restore: 1/2 pg_restore into database ${PGDATABASE} on ${PGHOST}:${PGPORT} as ${PGUSER}"
 # The tables are under FORCE ROW LEVEL SECURITY, which binds their owner too: the owner's COPY of
