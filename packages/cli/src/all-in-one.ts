@@ -154,10 +154,9 @@ export async function startAllInOne(
   const keyring = new MeetingKeyring({ kms, registry: keyRegistry });
   const bus = protectEventBus(rawBus, new EnvelopePayloadProtector(keyring), { logger });
 
-  // Storage's schema requires the trusted caller keys of microservices mode; here the callers'
-  // keys are generated in memory (generateServiceTrust below) and injected as `authorization`,
-  // so the variable is never read: a marker satisfies the schema unless one was given.
-  const storageConfig = loadConfig(storageConfigSchema, { SUBJECT_ASSERTION_TRUSTED_KEYS: 'all-in-one=in-memory', ...moduleEnv });
+  // The callers' keys are generated in memory (generateServiceTrust below) and injected as
+  // `authorization`: SUBJECT_ASSERTION_TRUSTED_KEYS is for storage's own process only.
+  const storageConfig = loadConfig(storageConfigSchema, moduleEnv);
   const database = await resolveStorageDatabase(storageConfig, logger);
   const insightsConfig = loadConfig(insightsConfigSchema, moduleEnv);
   const alertRules = insightsConfig.INSIGHTS_RULES_FILE ? await loadAlertRulesFile(insightsConfig.INSIGHTS_RULES_FILE) : undefined;

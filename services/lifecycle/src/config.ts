@@ -30,8 +30,6 @@ export const lifecycleConfigSchema = z.object({
    * (POLICY_WASM_PATH). See docs/adr/0009-identity.md.
    */
   ...serviceIdentityEnvShape,
-  // Optional here (the all-in-one composition generates its trust in memory); main.ts requires it.
-  SUBJECT_ASSERTION_TRUSTED_KEYS: serviceIdentityEnvShape.SUBJECT_ASSERTION_TRUSTED_KEYS.optional(),
   /** The storage service (PurgeMeeting). */
   STORAGE_GRPC_ADDR: zPeerAddress,
   /** Deadline of a PurgeMeeting call. */

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const auditor: DecisionAuditor = { record: async (decision, input) => lifecycle?.decisionAuditor?.record(decision, input) };
   const grants: GrantStore = { grantsFor: async (tenant) => (lifecycle?.grants ? lifecycle.grants.grantsFor(tenant) : []) };
   const authz = await loadServiceAuthorization(
-    { ...config, SUBJECT_ASSERTION_TRUSTED_KEYS: requireTrustedKeys(config.SUBJECT_ASSERTION_TRUSTED_KEYS) },
+    config,
     { service: 'lifecycle', logger, auditor, grants },
   );
   if (!authz.signer) {
@@ -119,14 +119,6 @@ async function main(): Promise<void> {
     await bus.close();
     keys.close();
   });
-}
-
-/** The callers this service trusts: required in its own process (a service that trusts no one refuses every call). */
-function requireTrustedKeys(value: string | undefined): string {
-  if (value === undefined) {
-    throw new ConfigError([{ variable: 'SUBJECT_ASSERTION_TRUSTED_KEYS', problem: 'is required (<service>=<public key PEM file>,...)' }]);
-  }
-  return value;
 }
 
 main().catch((err: unknown) => {

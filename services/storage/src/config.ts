@@ -29,8 +29,6 @@ export const storageConfigSchema = z.object({
    * policy bundle (POLICY_WASM_PATH): every RPC is authorized (docs/adr/0009-identity.md).
    */
   ...serviceIdentityEnvShape,
-  // Optional here (the all-in-one composition generates its trust in memory); main.ts requires it.
-  SUBJECT_ASSERTION_TRUSTED_KEYS: serviceIdentityEnvShape.SUBJECT_ASSERTION_TRUSTED_KEYS.optional(),
   /**
    * Lifecycle's `host:port`: staff grants for the staff reads storage decides
    * (AccessGrantService.ListActiveGrantsForPolicy, signed with SUBJECT_ASSERTION_KEY_FILE, which

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   };
   try {
     authz = await loadServiceAuthorization(
-      { ...config, SUBJECT_ASSERTION_TRUSTED_KEYS: requireTrustedKeys(config.SUBJECT_ASSERTION_TRUSTED_KEYS) },
+      config,
       { service: 'storage', logger, grants },
     );
     if (config.LIFECYCLE_GRPC_ADDR) {
@@ -117,14 +117,6 @@ async function main(): Promise<void> {
     await running.stop();
     await release();
   });
-}
-
-/** The callers this service trusts: required in its own process (a service that trusts no one refuses every call). */
-function requireTrustedKeys(value: string | undefined): string {
-  if (value === undefined) {
-    throw new ConfigError([{ variable: 'SUBJECT_ASSERTION_TRUSTED_KEYS', problem: 'is required (<service>=<public key PEM file>,...)' }]);
-  }
-  return value;
 }
 
 main().catch((err: unknown) => {

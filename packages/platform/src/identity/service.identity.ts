@@ -162,20 +162,21 @@ export async function generateServiceTrust(services: readonly string[], alg: Ass
 /**
  * Environment of a gRPC service that authorizes its callers (merge into its config schema):
  * - SUBJECT_ASSERTION_TRUSTED_KEYS: `<service>=<SPKI PEM file>,...`, the callers it trusts
- *   (storage: gateway and lifecycle; lifecycle: gateway). Required: a service that trusts no
- *   one refuses every call.
+ *   (storage: gateway and lifecycle; lifecycle: gateway). Optional in the schema (the all-in-one
+ *   composition generates its trust in memory); `loadServiceAuthorization` requires it (a
+ *   ConfigError naming it): a service that trusts no one would refuse every call.
  * - SUBJECT_ASSERTION_KEY_FILE: its own PKCS#8 PEM key, for services that call others
  *   (lifecycle -> storage).
  * - POLICY_WASM_PATH: the compiled policy; default the repository's policies/dist/policy.wasm.
  */
 export const serviceIdentityEnvShape = {
-  SUBJECT_ASSERTION_TRUSTED_KEYS: z.string().min(1),
+  SUBJECT_ASSERTION_TRUSTED_KEYS: z.string().min(1).optional(),
   SUBJECT_ASSERTION_KEY_FILE: z.string().min(1).optional(),
   POLICY_WASM_PATH: z.string().min(1).optional(),
 };
 
 export interface ServiceIdentityEnv {
-  SUBJECT_ASSERTION_TRUSTED_KEYS: string;
+  SUBJECT_ASSERTION_TRUSTED_KEYS?: string | undefined;
   SUBJECT_ASSERTION_KEY_FILE?: string | undefined;
   POLICY_WASM_PATH?: string | undefined;
 }
@@ -201,6 +202,9 @@ export async function loadServiceAuthorization(
   env: ServiceIdentityEnv,
   opts: { service: string; logger: Logger; evaluator?: PolicyDecider & { close?(): void }; auditor?: DecisionAuditor; grants?: GrantStore; clock?: Clock },
 ): Promise<ServiceAuthorization> {
+  if (env.SUBJECT_ASSERTION_TRUSTED_KEYS === undefined) {
+    throw new ConfigError([{ variable: 'SUBJECT_ASSERTION_TRUSTED_KEYS', problem: 'is required (<service>=<public key PEM file>,...)' }]);
+  }
   const verifier = await loadSubjectAssertionVerifier({ trusted: parseTrustedServiceKeys(env.SUBJECT_ASSERTION_TRUSTED_KEYS) });
   const signer = env.SUBJECT_ASSERTION_KEY_FILE
     ? await loadSubjectAssertionSigner({ service: opts.service, keyFile: env.SUBJECT_ASSERTION_KEY_FILE })
