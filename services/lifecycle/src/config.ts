@@ -1,4 +1,4 @@
-import { keyRegistryEnvShape, kmsEnvShape, zBool, parseHostPort, refineTlsEnv, serviceIdentityEnvShape, tlsEnvShape, zCsv, zDurationMs, zTlsListenAddress } from '@confide/platform';
+import { keyRegistryEnvShape, zPostgresUrl, kmsEnvShape, zBool, parseHostPort, refineTlsEnv, serviceIdentityEnvShape, tlsEnvShape, zCsv, zDurationMs, zTlsListenAddress } from '@confide/platform';
 import { z } from 'zod';
 
 const zPeerAddress = z.string().refine((value) => parseHostPort(value) !== undefined, { message: 'must be host:port' });
@@ -38,9 +38,9 @@ export const lifecycleConfigSchema = z.object({
    * Lifecycle's PostgreSQL (audit log, certificates, staff grants, erasure outbox; ADR 0011): the
    * same database and application role as storage's DATABASE_URL (no BYPASSRLS).
    */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
+  DATABASE_URL: zPostgresUrl,
   /** The role that owns the schema and runs the migrations; default DATABASE_URL. */
-  MIGRATION_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  MIGRATION_DATABASE_URL: zPostgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
   /** Apply lifecycle's pending migrations at start (after storage's). */
   DATABASE_MIGRATE: zBool.default(true),

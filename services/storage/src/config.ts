@@ -1,9 +1,7 @@
-import { kmsEnvShape, refineTlsEnv, serviceIdentityEnvShape, tlsEnvShape, zBool, zCsv, zTlsListenAddress } from '@confide/platform';
+import { kmsEnvShape, zPostgresUrl, refineTlsEnv, serviceIdentityEnvShape, tlsEnvShape, zBool, zCsv, zTlsListenAddress } from '@confide/platform';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-
-const zPostgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL');
 
 /**
  * Environment of the storage service. Only this schema reads the environment (through

@@ -68,3 +68,6 @@ export const zBool = z.string().transform((value, ctx) => {
   ctx.addIssue({ code: 'custom', message: 'must be true, false, 1 or 0' });
   return z.NEVER;
 });
+
+/** A PostgreSQL connection URL (postgres:// or postgresql://); the message never echoes the value. */
+export const zPostgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL');
