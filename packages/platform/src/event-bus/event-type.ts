@@ -1,6 +1,7 @@
 import type { MessageFns } from '@confide/contracts';
 import {
   AlertRaisedEvent,
+  AuditEntryRecordedEvent,
   AudioFrameReceivedEvent,
   MeetingEndedEvent,
   MeetingErasedEvent,
@@ -49,6 +50,13 @@ export const Events = {
   AlertRaised: defineEvent('confide.insights.v1.AlertRaisedEvent', AlertRaisedEvent),
   ReportGenerated: defineEvent('confide.insights.v1.ReportGeneratedEvent', ReportGeneratedEvent),
   MeetingErased: defineEvent('confide.lifecycle.v1.MeetingErasedEvent', MeetingErasedEvent, { encryption: 'none' }),
+  /**
+   * confide.audit.v1, keyed by tenant: one audit entry (ids, action, decision, obligations; never
+   * content) for lifecycle's hash chain. Not sealed under a meeting key: it has no meeting, and an
+   * entry about a meeting must stay appendable after that meeting's keys were destroyed
+   * (docs/adr/0014-audit-over-the-bus.md).
+   */
+  AuditEntryRecorded: defineEvent('confide.lifecycle.v1.AuditEntryRecordedEvent', AuditEntryRecordedEvent, { encryption: 'none' }),
 } as const;
 
 const encryptionByTypeName = new Map<string, PayloadEncryption>(Object.values(Events).map((t) => [t.typeName, t.encryption]));

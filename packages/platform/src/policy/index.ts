@@ -3,3 +3,4 @@ export * from './policy.evaluator';
 export * from './decision.auditor';
 export * from './grant.store';
 export * from './grpc.grant-store';
+export * from './bus.decision-auditor';
