@@ -17,6 +17,7 @@ import {
 } from '@confide/platform';
 import type { DataSource } from 'typeorm';
 import { BusErasureEventPublisher } from './adapters/events/erasure-events.publisher';
+import { subscribeToAuditEntries } from './adapters/events/audit-entry.consumer';
 import { subscribeToMeetings, type MeetingConsumerOptions } from './adapters/events/meeting.consumer';
 import { accessGrantGrpcService } from './adapters/grpc/access-grant.grpc';
 import { auditGrpcService } from './adapters/grpc/audit.grpc';
@@ -55,6 +56,7 @@ import { ExportAuditLog } from './use-cases/export-audit-log.use-case';
 import { IssueErasureCertificate } from './use-cases/issue-erasure-certificate.use-case';
 import { ListStaffGrants } from './use-cases/list-staff-grants.use-case';
 import { RecordAccessDecision } from './use-cases/record-access-decision.use-case';
+import { RecordAuditEntry } from './use-cases/record-audit-entry.use-case';
 import { RecordMeetingEnded } from './use-cases/record-meeting-ended.use-case';
 import { RequestStaffGrant } from './use-cases/request-staff-grant.use-case';
 import { RevokeStaffGrant } from './use-cases/revoke-staff-grant.use-case';
@@ -175,6 +177,7 @@ interface Persistent {
   ids: IdGenerator;
   grants: PostgresStaffGrantRepository;
   decisionAuditor: RecordAccessDecision;
+  recordAuditEntry: RecordAuditEntry;
   services: GrpcServiceRegistration[];
   scheduler: RunAsLeader | undefined;
   certificateStore: PostgresErasureCertificateStore;
@@ -217,8 +220,25 @@ function buildPersistence(deps: LifecycleModuleDeps, options: LifecyclePersisten
     certificateGrpcService({ logger, store: certificates, kms: options.kms, signingKeyName, ...authorization }),
   ];
   const decisionAuditor = new RecordAccessDecision({ store, clock, logger, checkpointer });
+  const recordAuditEntry = new RecordAuditEntry({ store, logger, checkpointer });
   const policies = new PostgresRetentionPolicyRepository(dataSource);
-  return { dataSource, options, signingKeyName, checkpointer, audit, erasures, requests, ids, grants, decisionAuditor, services, scheduler: undefined, certificateStore, policies };
+  return {
+    dataSource,
+    options,
+    signingKeyName,
+    checkpointer,
+    audit,
+    erasures,
+    requests,
+    ids,
+    grants,
+    decisionAuditor,
+    recordAuditEntry,
+    services,
+    scheduler: undefined,
+    certificateStore,
+    policies,
+  };
 }
 
 /** The leader-only sweeps over `deleteMeeting` (retention deletes are certified erasures). */
@@ -317,6 +337,7 @@ export function createLifecycleModule(deps: LifecycleModuleDeps): LifecycleModul
   const erasure = persistent ? buildErasureHandlers(deps, persistent, clock, logger) : undefined;
   const recordMeetingEnded = new RecordMeetingEnded({ ended, logger });
   let subscription: Subscription | undefined;
+  let auditSubscription: Subscription | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   const startPersistence = async (p: Persistent): Promise<void> => {
@@ -361,7 +382,19 @@ export function createLifecycleModule(deps: LifecycleModuleDeps): LifecycleModul
           recordMeetingEnded,
           ...(deps.consumer ? { options: deps.consumer } : {}),
         });
+        // confide.audit.v1 (group lifecycle-audit): the other services' audited decisions and key
+        // operations into the tenants' chains, once per event (docs/adr/0014-audit-over-the-bus.md).
+        if (persistent) {
+          auditSubscription = await subscribeToAuditEntries({
+            bus: deps.bus,
+            logger,
+            recordAuditEntry: persistent.recordAuditEntry,
+            ...(deps.consumer ? { options: deps.consumer } : {}),
+          });
+        }
       } catch (err) {
+        await subscription?.close();
+        subscription = undefined;
         if (persistent) await stopPersistence(persistent);
         throw err;
       }
@@ -369,8 +402,11 @@ export function createLifecycleModule(deps: LifecycleModuleDeps): LifecycleModul
     },
     async stop() {
       const current = subscription;
+      const audits = auditSubscription;
       subscription = undefined;
+      auditSubscription = undefined;
       await current?.close();
+      await audits?.close();
       if (persistent) await stopPersistence(persistent);
       await deps.onStop?.();
     },

@@ -6,6 +6,12 @@ import type { AuditCheckpoint, AuditEvent, AuditEventInput } from '../domain/aud
  */
 export interface AuditEventStore {
   append(input: AuditEventInput): Promise<AuditEvent>;
+  /**
+   * Appends the entry of an event received from the bus once: if the tenant's chain already holds
+   * an entry of `sourceEventId`, nothing is appended and that entry is returned
+   * (`appended: false`). Redelivery therefore never adds a second entry.
+   */
+  appendOnce(input: AuditEventInput, sourceEventId: string): Promise<{ event: AuditEvent; appended: boolean }>;
   /** The tenant's last event, undefined when it has none. */
   head(tenantId: string): Promise<{ seq: number; hash: string } | undefined>;
   /** Events with seq > afterSeq in order, at most `limit`. */

@@ -48,6 +48,22 @@ function toEvent(r: EventRow): AuditEvent {
   };
 }
 
+function eventParams(event: AuditEvent): unknown[] {
+  return [
+    event.tenantId,
+    event.seq,
+    event.occurredAtMs,
+    event.actor,
+    event.action,
+    event.resource,
+    event.decision,
+    event.outcome,
+    event.obligations,
+    event.prevHash,
+    event.hash,
+  ];
+}
+
 function toCheckpoint(r: CheckpointRow): AuditCheckpoint {
   return {
     tenantId: r.tenant_id,
@@ -76,24 +92,41 @@ export class PostgresAuditEventStore implements AuditEventStore {
   append(input: AuditEventInput): Promise<AuditEvent> {
     return this.db.withTenant(input.tenantId, async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1::int4, hashtext($2))', [AUDIT_APPEND_LOCK_CLASS, input.tenantId]);
-      const rows = (await m.query('SELECT seq, hash FROM audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1', [input.tenantId])) as Array<{ seq: string; hash: string }>;
-      const previous = rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : undefined;
-      const event = chainAuditEvent(input, previous);
-      await m.query(`INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
-        event.tenantId,
-        event.seq,
-        event.occurredAtMs,
-        event.actor,
-        event.action,
-        event.resource,
-        event.decision,
-        event.outcome,
-        event.obligations,
-        event.prevHash,
-        event.hash,
-      ]);
+      const event = chainAuditEvent(input, await this.headIn(m, input.tenantId));
+      await m.query(`INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, eventParams(event));
       return event;
     });
+  }
+
+  /**
+   * As `append`, at most once per (tenant, source event id): under the tenant's append lock the
+   * existing entry of the event is looked up first; the unique index `uq_audit_events_source`
+   * with `ON CONFLICT DO NOTHING` backs that up (a second writer that slipped past it inserts
+   * nothing, and its transaction rolls back instead of forking the chain).
+   */
+  appendOnce(input: AuditEventInput, sourceEventId: string): Promise<{ event: AuditEvent; appended: boolean }> {
+    if (!sourceEventId) throw new Error('sourceEventId is required');
+    return this.db.withTenant(input.tenantId, async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1::int4, hashtext($2))', [AUDIT_APPEND_LOCK_CLASS, input.tenantId]);
+      const existing = (await m.query(`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE tenant_id = $1 AND source_event_id = $2`, [
+        input.tenantId,
+        sourceEventId,
+      ])) as EventRow[];
+      if (existing[0]) return { event: toEvent(existing[0]), appended: false };
+      const event = chainAuditEvent(input, await this.headIn(m, input.tenantId));
+      const inserted = (await m.query(
+        `INSERT INTO audit_events (${EVENT_COLUMNS}, source_event_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (tenant_id, source_event_id) WHERE source_event_id IS NOT NULL DO NOTHING RETURNING seq`,
+        [...eventParams(event), sourceEventId],
+      )) as Array<{ seq: string }>;
+      if (inserted.length === 0) throw new Error('audit entry of this event was appended concurrently');
+      return { event, appended: true };
+    });
+  }
+
+  private async headIn(m: { query(sql: string, params?: unknown[]): Promise<unknown> }, tenantId: string): Promise<{ seq: number; hash: string } | undefined> {
+    const rows = (await m.query('SELECT seq, hash FROM audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1', [tenantId])) as Array<{ seq: string; hash: string }>;
+    return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : undefined;
   }
 
   head(tenantId: string): Promise<{ seq: number; hash: string } | undefined> {
