@@ -10,6 +10,9 @@ import type { StorageMaintenance } from '../ports/storage-maintenance.port';
 import { runErasure } from './run-erasure';
 
 export const ERASE_TENANT_ACTION = 'tenant:erase';
+/** The chain entry of the tenant key's destruction in the KMS (the crypto-erasure). */
+export const TENANT_KEY_DESTROY_ACTION = 'tenant-key:destroy';
+const LIFECYCLE_ACTOR = 'service:lifecycle';
 
 export interface EraseTenantResult {
   tenantId: string;
@@ -90,13 +93,24 @@ export class EraseTenant {
     } catch {
       throw invalidArgument('tenant_id cannot name a tenant key');
     }
-    const { kms, storage } = this.deps;
+    const { kms, storage, audit, clock } = this.deps;
     const { record } = await runErasure(
       { requests, erasures: this.deps.erasures, audit: this.deps.audit, clock: this.deps.clock, ids: this.ids, logger: this.deps.logger },
       { tenantId, subject: { kind: 'tenant' }, requestedBy, reason, action: ERASE_TENANT_ACTION, resource: `tenant/${tenantId}` },
       {
         async cryptoErase() {
           await kms.destroyKey(keyName);
+          // The key operation in the tenant's chain (its name only); a failed append fails the step,
+          // whose retry destroys again (idempotent) and appends again.
+          await audit.append({
+            tenantId,
+            actor: LIFECYCLE_ACTOR,
+            action: TENANT_KEY_DESTROY_ACTION,
+            resource: `tenant-key/${tenantId}`,
+            outcome: 'success',
+            atMs: clock.now(),
+            obligations: ['audit'],
+          });
           return { keysDestroyed: 1, keyRefs: [`kms:${keyName}`] };
         },
         async purge() {

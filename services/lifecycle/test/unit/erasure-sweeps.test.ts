@@ -54,7 +54,11 @@ describe('EraseTenant', () => {
     expect(cert.erasure.subject).toEqual({ kind: 'tenant' });
     expect(cert.erasure.keyRefs).toEqual(['kms:confide-tenant-acme']);
     expect(cert.cryptoErasedAtMs).toBe(1_000);
-    expect(audit.entries.map((e) => [e.action, e.outcome])).toEqual([['tenant:erase', 'success']]);
+    // The key operation is a chain entry of its own (the key's name only), before the erasure's.
+    expect(audit.entries.map((e) => [e.action, e.actor, e.resource, e.outcome])).toEqual([
+      ['tenant-key:destroy', 'service:lifecycle', 'tenant-key/acme', 'success'],
+      ['tenant:erase', 'owner-1', 'tenant/acme', 'success'],
+    ]);
   });
 
   it('resumes after a failed purge with the same certificate, and refuses tenant ids that cannot name a key', async () => {

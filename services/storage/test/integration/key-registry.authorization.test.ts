@@ -14,6 +14,7 @@ import {
   createLogger,
   generateServiceTrust,
   subjectAssertionMetadata,
+  type AuditedOperation,
   type Decision,
   type DecisionInputSummary,
   type RunningServices,
@@ -66,6 +67,9 @@ let impostor: ServiceTrust;
 let running: RunningServices;
 let client: KeyRegistryServiceClient;
 const audited: Array<{ decision: Decision; input: DecisionInputSummary }> = [];
+/** Key operations recorded through the same auditor (into the tenant's chain in the real compositions). */
+const operations: AuditedOperation[] = [];
+let failOperations = false;
 
 beforeAll(async () => {
   db = await startTestDatabase();
@@ -89,6 +93,10 @@ beforeAll(async () => {
       auditor: {
         record: async (decision, input) => {
           audited.push({ decision, input });
+        },
+        recordOperation: async (operation) => {
+          if (failOperations) throw new Error('the audit log is unavailable');
+          operations.push(operation);
         },
       },
     },
@@ -210,5 +218,38 @@ describe('KeyRegistryService authorization', () => {
     expect(res.versions[0]!.keyVersion).toBeGreaterThan(1);
     expect(await statusOf('getTenantKeyStatus', await metadataOf(gateway, user(['member'], false)))).toBe(grpc.status.PERMISSION_DENIED);
     expect(await statusOf('getTenantKeyStatus', await metadataOf(gateway, user(['admin'], true, OTHER)))).toBe(grpc.status.PERMISSION_DENIED);
+  });
+
+  it('records every key destruction and rotation in the audit trail (key references only) and fails the RPC when it cannot', async () => {
+    const ref = { tenantId: DATA_TENANT, meetingId: 'm-audited', purpose: DataKeyPurpose.DATA_KEY_PURPOSE_AUDIO };
+    await callUnary(client, 'getOrCreateDataKey', { ...ref, candidate: { keyName: `confide-tenant-${DATA_TENANT}`, wrapped: 'vault:v1:b3BhcXVl', keyVersion: 1 } }, {
+      metadata: await metadataOf(trust.signer('ingest')),
+    });
+    operations.length = 0;
+    expect(await statusOf('destroyDataKey', await metadataOf(trust.signer('transcription')), ref)).toBe(grpc.status.OK);
+    expect(operations).toEqual([
+      { tenantId: DATA_TENANT, actor: 'service:transcription', action: 'key:destroy', resource: 'meeting/m-audited/key/audio', outcome: 'success' },
+    ]);
+    expect(JSON.stringify(operations)).not.toContain('b3BhcXVl');
+
+    // Rotation by an admin through the gateway: the rotation, then the end of the rewrap.
+    operations.length = 0;
+    expect(await statusOf('rotateTenantKey', await metadataOf(trust.signer('gateway'), user(['admin'], true)))).toBe(grpc.status.OK);
+    const deadline = Date.now() + 20_000;
+    while (!operations.some((o) => o.action === 'tenant-key:rewrap') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(operations).toEqual([
+      { tenantId: TENANT, actor: 'u-1', action: 'tenant-key:rotate', resource: `tenant-key/${TENANT}`, outcome: 'success' },
+      { tenantId: TENANT, actor: 'u-1', action: 'tenant-key:rewrap', resource: expect.stringMatching(new RegExp(`^tenant-key/${TENANT}@v\\d+$`)), outcome: 'success' },
+    ]);
+
+    // The operation cannot be recorded: the caller learns it (UNAVAILABLE) and retries.
+    failOperations = true;
+    try {
+      expect(await statusOf('destroyDataKey', await metadataOf(trust.signer('lifecycle')), ref)).toBe(grpc.status.UNAVAILABLE);
+    } finally {
+      failOperations = false;
+    }
+    expect(await statusOf('destroyDataKey', await metadataOf(trust.signer('lifecycle')), ref)).toBe(grpc.status.OK);
+    expect(operations.at(-1)).toEqual({ tenantId: DATA_TENANT, actor: 'service:lifecycle', action: 'key:destroy', resource: 'meeting/m-audited/key/audio', outcome: 'success' });
   });
 });

@@ -18,6 +18,7 @@ import {
   fromPurpose,
   toStored,
   unaryHandler,
+  type AuditedOperation,
   type AuthorizedUnaryContext,
   type GrpcServiceRegistration,
   type KeyPurpose,
@@ -32,12 +33,20 @@ import type { PostgresDataKeyRepository } from '../postgres/data-key.repository'
 
 export const KEY_REGISTRY_SERVICE_NAME = 'confide.storage.v1.KeyRegistryService';
 
+/** Audit-chain actions of the key operations (ids and key references only). */
+export const KEY_DESTROY_ACTION = 'key:destroy';
+export const TENANT_KEY_ROTATE_ACTION = 'tenant-key:rotate';
+export const TENANT_KEY_REWRAP_ACTION = 'tenant-key:rewrap';
+
 function refOf(req: { tenantId: string; meetingId: string; purpose: number }): { tenantId: string; meetingId: string; purpose: KeyPurpose } {
   const ref = requireMeetingRef(req);
   const purpose = fromPurpose(req.purpose);
   if (!purpose) throw new AppError('invalid-argument', 'purpose must be MEETING or AUDIO');
   return { ...ref, purpose };
 }
+
+/** Who acted, as the audit chain names it: `service:<name>` for a service, else the subject id. */
+const actorOf = (s: { id: string; kind: string; service?: string }): string => (s.kind === 'service' && s.service ? `service:${s.service}` : s.id);
 
 /** The tenant key a request names, as the policy's resource. */
 const tenantKeyResource = (req: { tenantId: string }): Partial<PolicyResource> => ({ tenant: req.tenantId, kind: 'tenant-key' });
@@ -64,6 +73,25 @@ export interface KeyRegistryGrpcDeps {
 export function keyRegistryGrpcService(deps: KeyRegistryGrpcDeps): GrpcServiceRegistration {
   const { logger, keys, rotation, authorization } = deps;
   if (!authorization) logger.warn('KeyRegistryService has no caller authorization configured: every RPC is refused');
+
+  /**
+   * Key operations into the tenant's audit chain through the same auditor as the decisions
+   * (all-in-one: lifecycle's chain in-process; microservices: confide.audit.v1). Key references
+   * only, never key material. Rejects when the entry cannot be recorded: the RPC then fails
+   * (UNAVAILABLE) after the operation, and the caller's retry (idempotent) records it again.
+   */
+  const recordOperation = async (operation: AuditedOperation): Promise<void> => {
+    const auditor = authorization?.auditor;
+    if (auditor?.recordOperation) {
+      try {
+        await auditor.recordOperation(operation);
+      } catch {
+        throw new AppError('unavailable', 'the key operation could not be audited');
+      }
+      return;
+    }
+    logger.info({ audit: operation }, 'key operation (this auditor records no operations)');
+  };
 
   const guarded = <Req, Res>(
     method: string,
@@ -98,18 +126,36 @@ export function keyRegistryGrpcService(deps: KeyRegistryGrpcDeps): GrpcServiceRe
       return { stored: toStored(stored) };
     })),
     // Service-only: transcription (audio key), lifecycle (erasure, audio-key deadline).
-    destroyDataKey: unaryHandler<DestroyDataKeyRequest, DestroyDataKeyResponse>(logger, guarded('DestroyDataKey', undefined, async (req: DestroyDataKeyRequest) => {
+    // Every call is a chain entry `key:destroy` (success: the key is destroyed — tombstoned — as of
+    // the entry, whether by this call or an earlier one), so a retry after a failed record records it.
+    destroyDataKey: unaryHandler<DestroyDataKeyRequest, DestroyDataKeyResponse>(logger, guarded('DestroyDataKey', undefined, async (req: DestroyDataKeyRequest, ctx: AuthorizedUnaryContext) => {
       const { tenantId, meetingId, purpose } = refOf(req);
       const destroyed = await keys.destroy(tenantId, meetingId, purpose);
       logger.info({ tenantId, meetingId, purpose, destroyed }, 'data key destroyed');
+      await recordOperation({ tenantId, actor: actorOf(ctx.caller), action: KEY_DESTROY_ACTION, resource: `meeting/${meetingId}/key/${purpose}`, outcome: 'success' });
       return { destroyed };
     })),
     // End-user actions through the gateway: tenant-key:rotate (owner/admin, MFA, audited).
-    rotateTenantKey: unaryHandler<RotateTenantKeyRequest, RotateTenantKeyResponse>(logger, guarded('RotateTenantKey', tenantKeyResource, async (req: RotateTenantKeyRequest) => {
+    // The rotation and, when the background rewrap ends, its result are chain entries
+    // (`tenant-key:rotate`, `tenant-key:rewrap` with the key version reached).
+    rotateTenantKey: unaryHandler<RotateTenantKeyRequest, RotateTenantKeyResponse>(logger, guarded('RotateTenantKey', tenantKeyResource, async (req: RotateTenantKeyRequest, ctx: AuthorizedUnaryContext) => {
       const tenantId = requireId('tenant_id', req.tenantId);
       if (!rotation) throw new AppError('failed-precondition', 'this storage instance has no KMS to rotate keys with');
-      await rotation.rotate(tenantId);
+      const actor = actorOf(ctx.subject ?? ctx.caller);
+      const { rewrap } = await rotation.rotate(tenantId);
       logger.info({ tenantId }, 'tenant key rotated; rewrap started');
+      rewrap.then(
+        (progress) =>
+          recordOperation({
+            tenantId,
+            actor,
+            action: TENANT_KEY_REWRAP_ACTION,
+            resource: `tenant-key/${tenantId}@v${progress.keyVersion}`,
+            outcome: 'success',
+          }),
+        () => recordOperation({ tenantId, actor, action: TENANT_KEY_REWRAP_ACTION, resource: `tenant-key/${tenantId}`, outcome: 'failure' }),
+      ).catch(() => logger.warn({ tenantId }, 'the end of a tenant-key rewrap could not be audited'));
+      await recordOperation({ tenantId, actor, action: TENANT_KEY_ROTATE_ACTION, resource: `tenant-key/${tenantId}`, outcome: 'success' });
       return { rewrapStarted: true };
     })),
     // settings:read on the tenant.
