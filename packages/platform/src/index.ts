@@ -39,6 +39,7 @@ export * from './telemetry/telemetry';
 // runtime: composition
 export * from './runtime/service-runner';
 export * from './runtime/event-bus.factory';
+export * from './runtime/audit-bus.factory';
 // authorization (OPA) and identity (OIDC, service assertions)
 export * from './policy';
 export * from './identity';

@@ -1,21 +1,34 @@
 /**
  * Microservices mode: the gateway alone in its own process.
- * loadConfig -> logger -> telemetry -> gRPC clients (STORAGE_GRPC_ADDR, LIFECYCLE_GRPC_ADDR)
- * -> Express app -> HTTP server. The gateway publishes and consumes no events (no bus) and
- * serves no gRPC; its health is GET /healthz (liveness) and GET /readyz (peers SERVING).
+ * loadConfig -> logger -> telemetry -> audit bus (KAFKA_BROKERS: every audited decision is
+ * published to confide.audit.v1 and must be acknowledged before the access is served) -> gRPC
+ * clients (STORAGE_GRPC_ADDR, LIFECYCLE_GRPC_ADDR) -> Express app -> HTTP server. The gateway
+ * consumes no events and serves no gRPC; its health is GET /healthz (liveness) and GET /readyz
+ * (peers SERVING).
  */
-import { ConfigError, createLogger, errorSummary, loadConfig, onShutdown, startTelemetry } from '@confide/platform';
+import { ConfigError, auditBusConfigSchema, createAuditBusFromConfig, createLogger, errorSummary, loadConfig, onShutdown, startTelemetry } from '@confide/platform';
 import { gatewayConfigSchema } from './config';
 import { createGatewayModule } from './gateway.module';
 
 async function main(): Promise<void> {
   const config = loadConfig(gatewayConfigSchema);
+  // KAFKA_BROKERS, KAFKA_CLIENT_ID, AUDIT_PUBLISH_TIMEOUT (platform's auditBusEnvShape).
+  const auditConfig = loadConfig(auditBusConfigSchema);
   const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
   const telemetry = await startTelemetry({ serviceName: 'gateway' });
-  const module = createGatewayModule({ logger, config });
-  await module.start();
+  // Audited decisions into lifecycle's per-tenant chain over confide.audit.v1 (fail closed:
+  // docs/adr/0014-audit-over-the-bus.md).
+  const audit = await createAuditBusFromConfig(auditConfig, logger, 'confide-gateway');
+  const module = createGatewayModule({ logger, config, access: { auditor: audit.auditor } });
+  try {
+    await module.start();
+  } catch (err) {
+    await audit.close();
+    throw err;
+  }
   onShutdown(logger, async () => {
     await module.stop();
+    await audit.close();
     await telemetry.shutdown();
   });
 }

@@ -39,7 +39,20 @@ async function main(): Promise<void> {
   // staff grants come from this module's own persistence once it is built (forwarders: the
   // module needs authz first).
   let lifecycle: LifecycleModule | undefined = undefined;
-  const auditor: DecisionAuditor = { record: async (decision, input) => lifecycle?.decisionAuditor?.record(decision, input) };
+  // Lifecycle appends its own decisions straight to the chain (no bus round trip); until the module
+  // exists nothing can be recorded, so nothing is allowed (fail closed).
+  const chain = (): NonNullable<LifecycleModule['decisionAuditor']> => {
+    if (!lifecycle?.decisionAuditor) throw new Error('the audit log is not available yet');
+    return lifecycle.decisionAuditor;
+  };
+  const auditor: DecisionAuditor = {
+    record: async (decision, input) => chain().record(decision, input),
+    recordOperation: async (operation) => {
+      const target = chain();
+      if (!target.recordOperation) throw new Error('the audit log records no operations');
+      await target.recordOperation(operation);
+    },
+  };
   const grants: GrantStore = { grantsFor: async (tenant) => (lifecycle?.grants ? lifecycle.grants.grantsFor(tenant) : []) };
   const authz = await loadServiceAuthorization(
     config,

@@ -5,6 +5,7 @@
  * PostgreSQL; every bus payload and content column encrypted) -> module -> gRPC server.
  */
 import {
+  BusDecisionAuditor,
   ConfigError,
   GrpcServer,
   KMS_DEFAULTS,
@@ -64,9 +65,13 @@ async function main(): Promise<void> {
     grantsFor: (tenant) => (grantStore ? grantStore.grantsFor(tenant) : Promise.resolve([])),
   };
   try {
+    // Audited decisions and key operations (KeyRegistryService) go to lifecycle's per-tenant chain
+    // over confide.audit.v1; a read whose entry the broker does not acknowledge is refused
+    // (docs/adr/0014-audit-over-the-bus.md).
+    const auditor = new BusDecisionAuditor({ bus, logger: logger.child({ component: 'access-audit' }) });
     authz = await loadServiceAuthorization(
       config,
-      { service: 'storage', logger, grants },
+      { service: 'storage', logger, grants, auditor },
     );
     if (config.LIFECYCLE_GRPC_ADDR) {
       if (!authz.signer) {
