@@ -1,29 +1,8 @@
-import { isLoopbackHost, parseHostPort, refineTlsEnv, tlsEnvShape, zBool, zCsv, zDurationMs, zTlsListenAddress } from '@confide/platform';
+import { oidcEnvShape, parseHostPort, refineTlsEnv, tlsEnvShape, zBool, zDurationMs, zTlsListenAddress } from '@confide/platform';
 import { z } from 'zod';
 
 /** A peer address "host:port" (any host: peers may be remote). */
 const zPeerAddress = z.string().refine((value) => parseHostPort(value) !== undefined, { message: 'must be host:port' });
-
-/**
- * An issuer / JWKS URL: https, or http to a loopback host only (the development issuer).
- * Its value is never echoed in errors.
- */
-const zIdentityUrl = z.string().superRefine((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
-    return;
-  }
-  if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not carry credentials' });
-  if (url.protocol === 'https:') return;
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname.replace(/^\[(.*)\]$/, '$1'))) return;
-  ctx.addIssue({ code: 'custom', message: 'must be https (plain http only to a loopback host)' });
-});
-
-/** A claim name: printable, no separators. */
-const zClaimName = z.string().regex(/^[A-Za-z0-9_:/.-]{1,128}$/, { message: 'must be a claim name (1-128 of [A-Za-z0-9_:/.-])' });
 
 /**
  * Environment of the gateway. Only this schema reads the environment (through platform's
@@ -50,27 +29,19 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_HTTP_MTLS: zBool.default(false),
   STORAGE_GRPC_ADDR: zPeerAddress,
   LIFECYCLE_GRPC_ADDR: zPeerAddress,
+  /**
+   * Transcription's and insights' gRPC listeners, for GET /api/tenant/processing (the engine and
+   * the alert rules in force). The route is served only when both are set.
+   */
+  TRANSCRIPTION_GRPC_ADDR: zPeerAddress.optional(),
+  INSIGHTS_GRPC_ADDR: zPeerAddress.optional(),
   /** Deadline of every downstream gRPC call. */
   GATEWAY_DOWNSTREAM_DEADLINE: zDurationMs.default(5000),
   /** Largest accepted JSON request body, in bytes. */
   GATEWAY_JSON_BODY_LIMIT_BYTES: z.coerce.number().int().positive().max(1_048_576).default(16_384),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /**
-   * The OIDC issuer whose access tokens the API accepts (exact `iss`). Required: there is no
-   * unauthenticated mode. The all-in-one mode sets it to its local development issuer.
-   */
-  OIDC_ISSUER: zIdentityUrl,
-  /** Accepted `aud` values (comma-separated; a token must carry one of them). */
-  OIDC_AUDIENCE: zCsv.pipe(z.array(z.string().min(1)).min(1, { message: 'must name at least one audience' })).default(['confide-api']),
-  /** The issuer's JWKS; default: `jwks_uri` from `<OIDC_ISSUER>/.well-known/openid-configuration`. */
-  OIDC_JWKS_URL: zIdentityUrl.optional(),
-  /** Claim names (platform DEFAULT_CLAIM_NAMES when unset). Tenant: tried in order. */
-  OIDC_CLAIM_SUBJECT: zClaimName.optional(),
-  OIDC_CLAIM_TENANT: zCsv.pipe(z.array(zClaimName).min(1, { message: 'must name at least one claim' })).optional(),
-  OIDC_CLAIM_ROLES: zClaimName.optional(),
-  OIDC_CLAIM_STAFF: zClaimName.optional(),
-  /** `acr` values that count as multi-factor (platform DEFAULT_MFA_ACR_VALUES when unset); `amr` mfa/otp/hwk always do. */
-  OIDC_MFA_ACR_VALUES: zCsv.optional(),
+  /** OIDC_ISSUER (required), OIDC_AUDIENCE, OIDC_JWKS_URL, OIDC_CLAIM_*, OIDC_MFA_ACR_VALUES: @confide/platform oidcEnvShape. */
+  ...oidcEnvShape,
   /** The compiled policy; default the repository's policies/dist/policy.wasm. Reloaded when the file changes. */
   POLICY_WASM_PATH: z.string().min(1).optional(),
   /**

@@ -1,15 +1,13 @@
 import {
   ConfigError,
-  discoverJwksUrl,
+  createOidcVerifierFromConfig,
   grpcClientCredentials,
   GrpcGrantStore,
   LoggingDecisionAuditor,
   loadSubjectAssertionSigner,
-  OidcVerifier,
   PolicyEvaluator,
   systemClock,
   type GrantStore,
-  type IdentityClaimNames,
   type Logger,
   type StaffGrant,
   type TlsSettings,
@@ -24,16 +22,6 @@ export interface BuiltGatewayAccess {
   access: GatewayAccess;
   /** Releases what was built here (the policy file watcher). */
   close(): void;
-}
-
-/** The claim-name overrides of the configuration (unset ones keep platform's defaults). */
-export function claimNamesFromConfig(config: GatewayConfig): Partial<IdentityClaimNames> {
-  return {
-    ...(config.OIDC_CLAIM_SUBJECT ? { subject: config.OIDC_CLAIM_SUBJECT } : {}),
-    ...(config.OIDC_CLAIM_TENANT ? { tenant: config.OIDC_CLAIM_TENANT } : {}),
-    ...(config.OIDC_CLAIM_ROLES ? { roles: config.OIDC_CLAIM_ROLES } : {}),
-    ...(config.OIDC_CLAIM_STAFF ? { staff: config.OIDC_CLAIM_STAFF } : {}),
-  };
 }
 
 /**
@@ -60,14 +48,7 @@ export async function buildGatewayAccess(
   try {
     let authenticator = injected.authenticator;
     if (!authenticator) {
-      const jwksUrl = config.OIDC_JWKS_URL ?? (await discoverJwksUrl(config.OIDC_ISSUER, AbortSignal.timeout(10_000)));
-      authenticator = new OidcVerifier({
-        issuer: config.OIDC_ISSUER,
-        audience: config.OIDC_AUDIENCE,
-        jwksUrl,
-        claims: claimNamesFromConfig(config),
-        ...(config.OIDC_MFA_ACR_VALUES ? { mfaAcrValues: config.OIDC_MFA_ACR_VALUES } : {}),
-      });
+      authenticator = await createOidcVerifierFromConfig(config);
     }
     let evaluator = injected.evaluator;
     if (!evaluator) {

@@ -5,7 +5,7 @@ export type { StoragePort, CallContext, MeetingRef, MeetingPage } from './ports/
 export type { LifecyclePort, DeleteMeetingCommand } from './ports/lifecycle.port';
 export { REQUEST_ID_HEADER } from './adapters/http/request-context';
 export { TARGET_TENANT_HEADER } from './adapters/http/access-control';
-export { buildGatewayAccess, claimNamesFromConfig, type GatewayAccess, type BuiltGatewayAccess } from './gateway.access';
+export { buildGatewayAccess, type GatewayAccess, type BuiltGatewayAccess } from './gateway.access';
 export type { LifecycleRecordsPort, GrantRequestCommand, GrantRef } from './ports/lifecycle-records.port';
 export { GrpcLifecycleRecordsClient } from './adapters/grpc/lifecycle-records.grpc-client';
 export { AUDIT_EXPORT_CONTENT_TYPE, RECORD_ROUTE_ACTIONS } from './adapters/http/lifecycle-records.routes';

@@ -4,3 +4,4 @@ export * from './dev.issuer';
 export * from './subject.assertion';
 export * from './rpc.authorization';
 export * from './service.identity';
+export * from './oidc.config';
