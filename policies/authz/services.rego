@@ -73,6 +73,14 @@ key_gateway_rpcs := {
 	"rpc:confide.storage.v1.KeyRegistryService/GetTenantKeyStatus",
 }
 
+# What processes a tenant's meetings, for its admins (gateway GET /api/tenant/processing): the
+# transcription engine and where audio goes, the alert rules in force. The callee also decides
+# the user's settings:read on the user's own tenant.
+processing_gateway_rpcs := {
+	"rpc:confide.transcription.v1.TranscriptionService/DescribeEngine",
+	"rpc:confide.insights.v1.InsightsService/ListAlertRules",
+}
+
 # Staff grants as the policy reads them (context.grants), from lifecycle's store: the two
 # processes that decide staff reads in the microservices mode, the gateway and storage. Service-only.
 policy_grant_rpcs := {"rpc:confide.lifecycle.v1.AccessGrantService/ListActiveGrantsForPolicy"}
@@ -83,7 +91,7 @@ policy_grant_rpcs := {"rpc:confide.lifecycle.v1.AccessGrantService/ListActiveGra
 # process also runs transcription and lifecycle), never rotate: rotation stays an end-user action.
 # In the microservices mode storage reads the staff grants from lifecycle (policy_grant_rpcs).
 service_rpcs := {
-	"gateway": (((storage_read_rpcs | lifecycle_gateway_rpcs) | key_gateway_rpcs) | policy_grant_rpcs),
+	"gateway": ((((storage_read_rpcs | lifecycle_gateway_rpcs) | key_gateway_rpcs) | policy_grant_rpcs) | processing_gateway_rpcs),
 	"lifecycle": (({"rpc:confide.storage.v1.StorageService/PurgeMeeting"} | storage_maintenance_rpcs) | (key_read_rpcs | key_destroy_rpcs)),
 	"ingest": key_read_rpcs,
 	"transcription": (key_read_rpcs | key_destroy_rpcs),

@@ -28,6 +28,8 @@ expected_service_rpcs := {
 		"rpc:confide.storage.v1.KeyRegistryService/RotateTenantKey",
 		"rpc:confide.storage.v1.KeyRegistryService/GetTenantKeyStatus",
 		"rpc:confide.lifecycle.v1.AccessGrantService/ListActiveGrantsForPolicy",
+		"rpc:confide.transcription.v1.TranscriptionService/DescribeEngine",
+		"rpc:confide.insights.v1.InsightsService/ListAlertRules",
 	},
 	"lifecycle": {
 		"rpc:confide.storage.v1.StorageService/PurgeMeeting",

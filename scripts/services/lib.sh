@@ -114,7 +114,11 @@ svc_identity_env() {
       for who in $STORAGE_CALLERS; do trusted="${trusted:+$trusted,}$who=$SERVICE_KEYS_DIR/$who.pub.pem"; done
       export SUBJECT_ASSERTION_TRUSTED_KEYS="$trusted"
       export SUBJECT_ASSERTION_KEY_FILE="$SERVICE_KEYS_DIR/storage.key.pem" ;;
-    ingest | transcription | insights) export SUBJECT_ASSERTION_KEY_FILE="$SERVICE_KEYS_DIR/$1.key.pem" ;;
+    ingest) export SUBJECT_ASSERTION_KEY_FILE="$SERVICE_KEYS_DIR/$1.key.pem" ;;
+    # Their gRPC services answer the gateway only (GET /api/tenant/processing).
+    transcription | insights)
+      export SUBJECT_ASSERTION_KEY_FILE="$SERVICE_KEYS_DIR/$1.key.pem"
+      export SUBJECT_ASSERTION_TRUSTED_KEYS="gateway=$SERVICE_KEYS_DIR/gateway.pub.pem" ;;
     lifecycle)
       export SUBJECT_ASSERTION_TRUSTED_KEYS="gateway=$SERVICE_KEYS_DIR/gateway.pub.pem,storage=$SERVICE_KEYS_DIR/storage.pub.pem"
       export SUBJECT_ASSERTION_KEY_FILE="$SERVICE_KEYS_DIR/lifecycle.key.pem" ;;

@@ -69,6 +69,7 @@ describe('canary on Kafka: a spoken phrase is readable back and nowhere at rest 
 
     const result = await streamMeetingAudio({
       address: running.ingestAddress,
+      token: await running.mintToken({ tenant: tenantId, roles: ['member'], mfa: false }),
       tenantId,
       meetingId,
       title,

@@ -89,6 +89,7 @@ describe('canary: a spoken phrase is readable through the API and nowhere at res
     const meetingId = `m-${randomUUID()}`;
     const result = await streamMeetingAudio({
       address: platform.grpcAddress,
+      token: await platform.mintToken({ tenant: tenantId, user: 'canary-member', roles: ['member'] }),
       tenantId,
       meetingId,
       title: 'canary',

@@ -51,6 +51,7 @@ describe('erasure, certificates and the fail-closed audit log, all-in-one', () =
     const pcm = await synthesize('please send the budget report to the finance team', 'slt');
     const result = await streamMeetingAudio({
       address: platform.grpcAddress,
+      token: await platform.mintToken({ tenant: tenantId, user: 'member-e2e', roles: ['member'] }),
       tenantId,
       meetingId: id,
       title: 'e2e',

@@ -6,12 +6,17 @@ import {
   AlertSeverity,
   AuditServiceClient,
   CertificateServiceClient,
+  AudioEncoding,
   DataKeyPurpose,
+  IngestServiceClient,
+  InsightsServiceClient,
   KeyRegistryServiceClient,
   LifecycleServiceClient,
   MeetingStatus,
   StorageServiceClient,
+  TranscriptionServiceClient,
   type ExportAuditLogResponse,
+  type StreamMeetingResponse,
   type Meeting,
 } from '@confide/contracts';
 import { createGatewayApp } from '@confide/gateway-service';
@@ -23,8 +28,13 @@ import {
   DevIssuer,
   generateServiceTrust,
   grpcStatusToAppError,
+  Events,
+  EventRouter,
   GrpcServer,
   InMemoryGrantStore,
+  InProcessEventBus,
+  Topics,
+  runServiceModules,
   isServiceError,
   OidcVerifier,
   PolicyEvaluator,
@@ -37,7 +47,13 @@ import {
   type Subject,
   type SubjectAssertionSigner,
 } from '@confide/platform';
-import { FakeLifecycle, FakeLifecycleRecords, FakeStorage, FakeTenantKeys } from '../../services/gateway/test/support/fakes';
+import * as grpc from '@grpc/grpc-js';
+import { FakeLifecycle, FakeLifecycleRecords, FakeProcessing, FakeStorage, FakeTenantKeys } from '../../services/gateway/test/support/fakes';
+import { PolicyStreamAccess, createIngestModule } from '../../services/ingest/src';
+import { insightsGrpcService } from '../../services/insights/src/adapters/grpc/insights.grpc';
+import type { ListAlertRules } from '../../services/insights/src/use-cases/list-alert-rules.use-case';
+import { transcriptionGrpcService } from '../../services/transcription/src/adapters/grpc/transcription.grpc';
+import type { SttEngine } from '../../services/transcription/src/ports/stt-engine.port';
 import { storageGrpcService } from '../../services/storage/src/adapters/grpc/storage.grpc';
 import { keyRegistryGrpcService } from '../../services/storage/src/adapters/grpc/key-registry.grpc';
 import type { PostgresDataKeyRepository } from '../../services/storage/src/adapters/postgres/data-key.repository';
@@ -70,7 +86,9 @@ import type { ExportAuditLog } from '../../services/lifecycle/src/use-cases/expo
  * and the erasure, restore, retention and audit-read routes (/api/users/:id/data,
  * /api/tenant/data, /api/meetings/:id/restore, /api/tenant/retention, /api/audit),
  * and every AccessGrantService, AuditService and CertificateService RPC through lifecycle's
- * real gRPC handlers.
+ * real gRPC handlers; insights' ListAlertRules and transcription's DescribeEngine (GET
+ * /api/tenant/processing) through theirs; and ingest's StreamMeeting for every subject's own
+ * bearer token x both tenants, through the real ingest module.
  * Besides each expected status, no response may carry data of a tenant the subject has no
  * right to: every stored string is marked with its tenant and searched for in every body.
  */
@@ -133,13 +151,15 @@ type RecordRoute = 'grant-request' | 'grant-list' | 'grant-approve' | 'grant-den
 type ErasureRoute = 'erase-user' | 'erase-tenant' | 'restore' | 'retention-read' | 'retention-write' | 'audit-list';
 /** The tenant key (storage's KeyRegistryService): rotation and its status, in the token's tenant. */
 type KeyRoute = 'tenant-key-rotate' | 'tenant-key-status';
-type Route = MeetingRoute | RecordRoute | ErasureRoute | KeyRoute;
+/** What processes the tenant's meetings (transcription's engine, insights' rules), in the token's tenant. */
+type SettingsRoute = 'tenant-processing';
+type Route = MeetingRoute | RecordRoute | ErasureRoute | KeyRoute | SettingsRoute;
 const KEY_ROUTES: KeyRoute[] = ['tenant-key-rotate', 'tenant-key-status'];
 const isKeyRoute = (route: Route): route is KeyRoute => (KEY_ROUTES as string[]).includes(route);
 const ERASURE_ROUTES: ErasureRoute[] = ['erase-user', 'erase-tenant', 'restore', 'retention-read', 'retention-write', 'audit-list'];
 const isErasureRoute = (route: Route): route is ErasureRoute => (ERASURE_ROUTES as string[]).includes(route);
 const RECORD_ROUTES: RecordRoute[] = ['grant-request', 'grant-list', 'grant-approve', 'grant-deny', 'grant-revoke', 'audit-export', 'certificate', 'signing-keys'];
-const ROUTES: Route[] = ['list', 'meeting', 'transcript', 'alerts', 'report', 'delete', ...RECORD_ROUTES, ...ERASURE_ROUTES, ...KEY_ROUTES];
+const ROUTES: Route[] = ['list', 'meeting', 'transcript', 'alerts', 'report', 'delete', ...RECORD_ROUTES, ...ERASURE_ROUTES, ...KEY_ROUTES, 'tenant-processing'];
 const isRecordRoute = (route: Route): route is RecordRoute => (RECORD_ROUTES as string[]).includes(route);
 /** Each tenant's grant and certificate ids (data marked with the tenant). */
 const GRANT_ID = (tenant: string) => `g-${tenant}`;
@@ -222,6 +242,8 @@ function expectedKey(s: SubjectSpec, route: KeyRoute, header: boolean): number {
 /** The expected status, from policies/README.md's table and the gateway's rules. */
 function expected(s: SubjectSpec, route: Route, tenant: string, header: boolean): number {
   if (isKeyRoute(route)) return expectedKey(s, route, header);
+  // settings:read, like the tenant key's status.
+  if (route === 'tenant-processing') return expectedKey(s, 'tenant-key-status', header);
   if (isRecordRoute(route)) return expectedRecord(s, route, tenant, header);
   if (isErasureRoute(route)) return expectedErasure(s, route, header);
   if (s.role.startsWith('staff')) {
@@ -285,7 +307,7 @@ const KEY_DESTROY_RPC = 'confide.storage.v1.KeyRegistryService/DestroyDataKey';
 /** policies/README.md, "Services". */
 const RPC_ALLOWED: Record<string, string[]> = {
   gateway: RPCS.filter((r) =>
-    /StorageService\/(ListMeetings|GetMeeting|GetTranscript|ListAlerts|GetReport)$|LifecycleService\/(DeleteMeeting|EraseTenant|EraseUserData|RestoreArchivedMeeting|GetRetentionPolicy|SetRetentionPolicy)$|lifecycle\.v1\.(AccessGrantService|AuditService|CertificateService)\/|KeyRegistryService\/(RotateTenantKey|GetTenantKeyStatus)$/.test(r),
+    /StorageService\/(ListMeetings|GetMeeting|GetTranscript|ListAlerts|GetReport)$|LifecycleService\/(DeleteMeeting|EraseTenant|EraseUserData|RestoreArchivedMeeting|GetRetentionPolicy|SetRetentionPolicy)$|lifecycle\.v1\.(AccessGrantService|AuditService|CertificateService)\/|KeyRegistryService\/(RotateTenantKey|GetTenantKeyStatus)$|InsightsService\/ListAlertRules$|TranscriptionService\/DescribeEngine$/.test(r),
   ),
   lifecycle: ['confide.storage.v1.StorageService/PurgeMeeting', ...KEY_DATA_RPCS, KEY_DESTROY_RPC],
   ingest: KEY_DATA_RPCS,
@@ -302,6 +324,7 @@ describe('isolation matrix', () => {
   let app: ReturnType<typeof createGatewayApp>;
   const lifecycle = new FakeLifecycle();
   const tenantKeys = new FakeTenantKeys();
+  const processing = new FakeProcessing();
   const tokens = new Map<Role, string>();
   let httpCases = 0;
   let rpcCases = 0;
@@ -343,6 +366,7 @@ describe('isolation matrix', () => {
       lifecycle,
       records,
       tenantKeys,
+      processing,
       logger,
       authenticator: new OidcVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl }),
       evaluator,
@@ -393,8 +417,11 @@ describe('isolation matrix', () => {
       };
       const lifecycleCallsBefore = lifecycle.calls.length;
       const keyCallsBefore = tenantKeys.calls.length;
+      const processingCallsBefore = processing.calls.length;
       const path = route === 'list' ? '/api/meetings' : route === 'meeting' || route === 'delete' ? `/api/meetings/${meetingId}` : `/api/meetings/${meetingId}/${route}`;
-      let req = isKeyRoute(route)
+      let req = route === 'tenant-processing'
+        ? request(app).get('/api/tenant/processing')
+        : isKeyRoute(route)
         ? keyRequests[route]()
         : isRecordRoute(route)
         ? recordRequests[route]()
@@ -422,12 +449,14 @@ describe('isolation matrix', () => {
       // Storage's key registry is asked only when allowed, and only for the subject's own tenant.
       const keyCalls = tenantKeys.calls.slice(keyCallsBefore).map((c) => c.tenantId);
       expect(keyCalls).toEqual(isKeyRoute(route) && res.status < 400 ? [s.home] : []);
+      // Transcription and insights are asked only when allowed, and only for the subject's own tenant.
+      expect(processing.calls.slice(processingCallsBefore).map((c) => c.tenantId)).toEqual(route === 'tenant-processing' && res.status < 400 ? [s.home] : []);
       if (isRecordRoute(route)) {
         // Users act in their token's tenant: what they get is marked with it (staff list only their own grants: none here).
         if (res.status === 200 && ['grant-list', 'grant-approve', 'grant-deny', 'grant-revoke', 'audit-export', 'certificate'].includes(route) && !s.role.startsWith('staff')) {
           expect(res.text).toContain(`SECRET-${s.home}-`);
         }
-      } else if (res.status === 200 && route !== 'delete' && !isErasureRoute(route) && !isKeyRoute(route)) expect(res.text).toContain(`SECRET-${route === 'list' ? (s.role === 'staff-grant' ? TA : s.home) : tenant}-`);
+      } else if (res.status === 200 && route !== 'delete' && !isErasureRoute(route) && !isKeyRoute(route) && route !== 'tenant-processing') expect(res.text).toContain(`SECRET-${route === 'list' ? (s.role === 'staff-grant' ? TA : s.home) : tenant}-`);
     },
   );
 
@@ -478,7 +507,11 @@ describe('isolation matrix', () => {
     type KeyRpc = 'GetDataKey' | 'GetOrCreateDataKey' | 'DestroyDataKey' | 'RotateTenantKey' | 'GetTenantKeyStatus';
     const KEY_RPCS: KeyRpc[] = ['GetDataKey', 'GetOrCreateDataKey', 'DestroyDataKey', 'RotateTenantKey', 'GetTenantKeyStatus'];
     const isKeyRpc = (rpc: Rpc): rpc is KeyRpc => (KEY_RPCS as string[]).includes(rpc);
-    type Rpc = 'ListMeetings' | 'GetMeeting' | 'GetTranscript' | 'ListAlerts' | 'GetReport' | 'PurgeMeeting' | 'DeleteMeeting' | RecordRpc | KeyRpc;
+    /** Insights' and transcription's RPCs (GET /api/tenant/processing): settings:read, for the gateway only. */
+    type ProcessingRpc = 'ListAlertRules' | 'DescribeEngine';
+    const PROCESSING_RPCS: ProcessingRpc[] = ['ListAlertRules', 'DescribeEngine'];
+    const isProcessingRpc = (rpc: Rpc): rpc is ProcessingRpc => (PROCESSING_RPCS as string[]).includes(rpc);
+    type Rpc = 'ListMeetings' | 'GetMeeting' | 'GetTranscript' | 'ListAlerts' | 'GetReport' | 'PurgeMeeting' | 'DeleteMeeting' | RecordRpc | KeyRpc | ProcessingRpc;
     const RECORD_RPCS: RecordRpc[] = [
       'RequestAccessGrant',
       'ApproveAccessGrant',
@@ -491,7 +524,7 @@ describe('isolation matrix', () => {
       'ListDeletionCertificates',
       'GetSigningKeys',
     ];
-    const SERVICE_RPCS: Rpc[] = ['ListMeetings', 'GetMeeting', 'GetTranscript', 'ListAlerts', 'GetReport', 'PurgeMeeting', 'DeleteMeeting', ...RECORD_RPCS, ...KEY_RPCS];
+    const SERVICE_RPCS: Rpc[] = ['ListMeetings', 'GetMeeting', 'GetTranscript', 'ListAlerts', 'GetReport', 'PurgeMeeting', 'DeleteMeeting', ...RECORD_RPCS, ...KEY_RPCS, ...PROCESSING_RPCS];
     const isRecordRpc = (rpc: Rpc): rpc is RecordRpc => (RECORD_RPCS as string[]).includes(rpc);
 
     /** Lifecycle's AccessGrantService, AuditService, CertificateService (policies/README.md). */
@@ -544,6 +577,14 @@ describe('isolation matrix', () => {
     function expectedOutcome(caller: Caller, user: EndUser, rpc: Rpc, tenant: string): Outcome {
       if (caller === 'none' || caller === 'impostor-gateway') return 'unauthenticated';
       if (isKeyRpc(rpc)) return expectedKeyOutcome(caller, user, rpc, tenant);
+      if (isProcessingRpc(rpc)) {
+        if (caller !== 'gateway') return 'permission-denied';
+        const subject = END_USERS[user];
+        if (!subject || subject.kind !== 'user') return 'permission-denied';
+        // ListAlertRules names a tenant; DescribeEngine names none and is decided on the user's own.
+        if (rpc === 'ListAlertRules' && subject.tenant !== tenant) return 'permission-denied';
+        return subject.roles.includes('owner') || subject.roles.includes('admin') ? 'served' : 'permission-denied';
+      }
       const permitted = caller === 'gateway' ? rpc !== 'PurgeMeeting' : caller === 'lifecycle' ? rpc === 'PurgeMeeting' : false;
       if (!permitted) return 'permission-denied';
       if (rpc === 'PurgeMeeting') return 'served'; // service-only: no end user is involved
@@ -567,6 +608,8 @@ describe('isolation matrix', () => {
     let auditClient: AuditServiceClient;
     let certificatesClient: CertificateServiceClient;
     let keysClient: KeyRegistryServiceClient;
+    let insightsClient: InsightsServiceClient;
+    let transcriptionClient: TranscriptionServiceClient;
     const signers = new Map<Caller, SubjectAssertionSigner>();
     const served: Array<{ rpc: string; tenant: string }> = [];
     let enforcedCases = 0;
@@ -660,6 +703,20 @@ describe('isolation matrix', () => {
         }),
       );
       server.add(auditGrpcService({ logger, store: auditStore, exporter, authorization }));
+      const listAlertRules = {
+        execute: async (r: { tenantId: string }) =>
+          record('ListAlertRules', r.tenantId, { rules: [{ ruleId: mark(r.tenantId, 'rule'), description: 'd', kind: 'pii' }], reportEngine: 'extractive-v1' }),
+      } as unknown as ListAlertRules;
+      server.add(insightsGrpcService({ logger, listAlertRules, authorization }));
+      // The engine knows no tenant: a served DescribeEngine is recorded with none.
+      const engine: SttEngine = {
+        info: { engine: 'pocketsphinx', language: 'en-US', destination: 'local' },
+        openSession: () => {
+          throw new Error('not in this test');
+        },
+        activeSessions: () => record('DescribeEngine', '', 0),
+      };
+      server.add(transcriptionGrpcService(engine, logger, authorization));
       server.add(certificateGrpcService({ logger, store: certificateStore, kms, signingKeyName: 'confide-signing', authorization }));
       const { port } = await server.start();
       storageClient = createGrpcClient(StorageServiceClient, `127.0.0.1:${port}`);
@@ -668,6 +725,8 @@ describe('isolation matrix', () => {
       auditClient = createGrpcClient(AuditServiceClient, `127.0.0.1:${port}`);
       certificatesClient = createGrpcClient(CertificateServiceClient, `127.0.0.1:${port}`);
       keysClient = createGrpcClient(KeyRegistryServiceClient, `127.0.0.1:${port}`);
+      insightsClient = createGrpcClient(InsightsServiceClient, `127.0.0.1:${port}`);
+      transcriptionClient = createGrpcClient(TranscriptionServiceClient, `127.0.0.1:${port}`);
     });
 
     afterAll(async () => {
@@ -677,6 +736,8 @@ describe('isolation matrix', () => {
       auditClient?.close();
       certificatesClient?.close();
       keysClient?.close();
+      insightsClient?.close();
+      transcriptionClient?.close();
       await server?.shutdown({ graceMs: 0 });
     });
 
@@ -740,6 +801,10 @@ describe('isolation matrix', () => {
             case 'RotateTenantKey':
             case 'GetTenantKeyStatus':
               return callUnary(keysClient, method, { tenantId: tenant }, metadata);
+            case 'ListAlertRules':
+              return callUnary(insightsClient, method, { tenantId: tenant }, metadata);
+            case 'DescribeEngine':
+              return callUnary(transcriptionClient, method, {}, metadata);
             default:
               break;
           }
@@ -753,7 +818,7 @@ describe('isolation matrix', () => {
         enforcedCases += 1;
         expect(outcome.kind).toBe(expectedOutcome(caller, user, rpc, tenant));
         if (outcome.kind === 'served') {
-          expect(served.slice(before)).toEqual([{ rpc, tenant: rpc === 'GetSigningKeys' ? '' : tenant }]);
+          expect(served.slice(before)).toEqual([{ rpc, tenant: rpc === 'GetSigningKeys' || rpc === 'DescribeEngine' ? '' : tenant }]);
           const other = tenant === TA ? TB : TA;
           expect(outcome.text).not.toContain(`SECRET-${other}-`);
         } else {
@@ -769,9 +834,91 @@ describe('isolation matrix', () => {
     });
   });
 
+  describe('StreamMeeting as ingest enforces it (each subject streaming with its own bearer token)', () => {
+    let bus: InProcessEventBus;
+    let running: Awaited<ReturnType<typeof runServiceModules>>;
+    let client: IngestServiceClient;
+    let observer: { close(): Promise<void> };
+    const started = new Set<string>();
+    const accepted = new Set<string>();
+
+    beforeAll(async () => {
+      const logger = createLogger({ service: 'isolation-matrix', level: 'silent' });
+      bus = new InProcessEventBus({ logger });
+      const module = createIngestModule({
+        logger,
+        bus,
+        config: { INGEST_COMPLETION_TIMEOUT: 60_000, INGEST_MAX_PENDING_RESPONSES: 100, INGEST_INSTANCE_ID: 'isolation-matrix' },
+        access: new PolicyStreamAccess({
+          authenticator: new OidcVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl }),
+          evaluator,
+          auditor: { record: async () => undefined },
+          clock: { now: () => NOW },
+        }),
+      });
+      const router = new EventRouter(logger).on(Events.MeetingStarted, async (e) => {
+        started.add(`${e.tenantId}/${e.meetingId}`);
+      });
+      observer = await bus.subscribe({ groupId: 'isolation-matrix-observer', topics: [Topics.meeting], handler: router.handler });
+      running = await runServiceModules({ modules: [module], server: new GrpcServer({ address: '127.0.0.1:0', logger, reflection: false }), logger, graceMs: 0 });
+      client = createGrpcClient(IngestServiceClient, `127.0.0.1:${running.port}`);
+    });
+
+    afterAll(async () => {
+      client?.close();
+      await running?.stop();
+      await observer?.close();
+      await bus?.close();
+    });
+
+    const streamMatrix = [...SUBJECTS.map((s) => ({ s, role: s.role as string })), { s: undefined, role: 'no-token' }].flatMap(({ s, role }) =>
+      (['own', 'other'] as TenantSide[]).map((side) => ({ s, role, side })),
+    );
+
+    it.each(streamMatrix.map((c) => [`${c.role} streams into its ${c.side} tenant`, c] as const))('StreamMeeting %s', async (_n, { s, role, side }) => {
+      const tenant = s ? targetTenant(s, side) : side === 'own' ? TA : TB;
+      const meetingId = `stream-${role}-${side}`;
+      const metadata = new grpc.Metadata();
+      if (s) metadata.set('authorization', `Bearer ${tokens.get(s.role)}`);
+      const call = client.streamMeeting(metadata);
+      const outcome = await new Promise<string>((resolve) => {
+        call.on('data', (r: StreamMeetingResponse) => {
+          if (r.message?.$case !== 'accepted') return;
+          resolve('accepted');
+          call.cancel();
+        });
+        call.on('error', (err: grpc.ServiceError) => resolve(grpc.status[err.code] ?? String(err.code)));
+        call.write({
+          message: {
+            $case: 'start',
+            start: {
+              tenantId: tenant,
+              meetingId,
+              title: 'matrix',
+              participants: [{ id: 'p1', speakerLabel: 'P' }],
+              audioFormat: { encoding: AudioEncoding.AUDIO_ENCODING_PCM16LE, sampleRateHz: 16000, channels: 1 },
+              recordingConsent: true,
+            },
+          },
+        });
+      });
+      if (outcome === 'accepted') accepted.add(`${tenant}/${meetingId}`);
+      rpcCases += 1;
+      // meeting:stream: members, admins and owners in their own tenant; nobody else, staff grants never cover it.
+      const streams = s !== undefined && s.home === tenant && ['owner', 'admin', 'member-own', 'member-others', 'admin-other-tenant'].includes(s.role);
+      expect(outcome).toBe(s === undefined ? 'UNAUTHENTICATED' : streams ? 'accepted' : 'PERMISSION_DENIED');
+    });
+
+    it('published MeetingStarted for exactly the accepted streams', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect([...started].sort()).toEqual([...accepted].sort());
+      expect(accepted.size).toBeGreaterThan(0);
+    });
+  });
+
   it('covered at least 300 cases', () => {
     expect(httpCases).toBe(httpMatrix.length);
-    expect(rpcCases).toBe(rpcMatrix.length);
+    expect(rpcCases).toBe(rpcMatrix.length + 2 * (SUBJECTS.length + 1));
     expect(httpCases + rpcCases).toBeGreaterThanOrEqual(300);
   });
 });

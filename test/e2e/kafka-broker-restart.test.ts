@@ -101,6 +101,7 @@ describe('Kafka broker restart during a live meeting (microservices)', () => {
 
     const result = await streamMeetingAudio({
       address: running.ingestAddress,
+      token: await running.mintToken({ tenant: tenantId, roles: ['member'], mfa: false }),
       tenantId,
       meetingId,
       title: 'kafka restart',

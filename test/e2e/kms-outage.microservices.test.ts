@@ -129,6 +129,7 @@ describe('KMS outage during a live meeting (microservices): fail closed, nothing
 
     const result = await streamMeetingAudio({
       address: running.ingestAddress,
+      token: await running.mintToken({ tenant: tenantId, roles: ['member'], mfa: false }),
       tenantId,
       meetingId,
       title,

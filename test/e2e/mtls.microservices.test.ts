@@ -52,6 +52,7 @@ describe('microservices with mutual TLS', () => {
     // A meeting bot with its own certificate of the CA (ingest requires a client certificate).
     const result = await streamMeetingAudio({
       address: running.ingestAddress,
+      token: await running.mintToken({ tenant: tenantId, roles: ['member'], mfa: false }),
       credentials: clientCredentials(
         loadTlsSettings({
           TLS_CA_FILE: path.join(running.certsDir!, 'ca.crt'),

@@ -41,6 +41,7 @@ describe('real-time path, all-in-one', () => {
 
     const result = await streamMeetingAudio({
       address: platform.grpcAddress,
+      token: await platform.mintToken({ tenant: tenantId, user: 'member-e2e', roles: ['member'] }),
       tenantId,
       meetingId,
       title: 'e2e',
@@ -61,6 +62,10 @@ describe('real-time path, all-in-one', () => {
     // An admin of the tenant who signed in with a second factor: may read and erase.
     const headers = bearer(await platform.mintToken({ tenant: tenantId, user: 'admin-e2e', roles: ['admin'], mfa: true }));
     const base = `${platform.httpBaseUrl}/api/meetings/${meetingId}`;
+    // The admin sees what processes the tenant's meetings (transcription's and insights' own gRPC services).
+    const processing = await fetch(`${platform.httpBaseUrl}/api/tenant/processing`, { headers });
+    expect(processing.status).toBe(200);
+    expect(((await processing.json()) as { transcription: { destination: string } }).transcription.destination).toBe('local');
     // Storage consumes the transcript topic on its own: poll until every final is stored.
     const deadline = Date.now() + 30_000;
     let stored: { segments: Array<{ text: string; speaker: string }> } = { segments: [] };

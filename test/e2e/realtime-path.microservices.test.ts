@@ -29,6 +29,7 @@ describe('real-time path, microservices over Kafka and PostgreSQL', () => {
 
     const result = await streamMeetingAudio({
       address: running.ingestAddress,
+      token: await running.mintToken({ tenant: tenantId, roles: ['member'], mfa: false }),
       tenantId,
       meetingId,
       title: 'e2e microservices',
@@ -57,6 +58,16 @@ describe('real-time path, microservices over Kafka and PostgreSQL', () => {
     });
     expect(stored.segments.map((s) => s.text)).toEqual([...result.finals].sort((a, b) => a.startMs - b.startMs).map((s) => s.text));
     expect(stored.segments.every((s) => s.speaker === 'Alice')).toBe(true);
+
+    // What processes the tenant's meetings: the gateway asks transcription and insights (each
+    // authorizes the gateway and the admin again); a member is refused at the gateway.
+    const processing = await fetch(`${running.httpBaseUrl}/api/tenant/processing`, { headers });
+    expect(processing.status).toBe(200);
+    const described = (await processing.json()) as { transcription: { engine: string; destination: string }; insights: { alertRules: Array<{ ruleId: string }> } };
+    expect(described.transcription).toMatchObject({ engine: 'pocketsphinx', destination: 'local' });
+    expect(described.insights.alertRules.length).toBeGreaterThan(0);
+    const memberHeaders = { authorization: `Bearer ${await running.mintToken({ tenant: tenantId, roles: ['member'] })}` };
+    expect((await fetch(`${running.httpBaseUrl}/api/tenant/processing`, { headers: memberHeaders })).status).toBe(403);
 
     // Another tenant cannot see it.
     const other = await fetch(`${base}/transcript`, { headers: { authorization: `Bearer ${await running.mintToken({ tenant: 'tenant-other' })}` } });

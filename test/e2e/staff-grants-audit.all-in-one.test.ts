@@ -73,6 +73,7 @@ describe('staff grants, deletion certificates and the audit log, all-in-one', ()
     for (const meetingId of [granted, other]) {
       const result = await streamMeetingAudio({
         address: platform.grpcAddress,
+        token: await platform.mintToken({ tenant, user: 'member-e2e', roles: ['member'] }),
         tenantId: tenant,
         meetingId,
         title: 'e2e',

@@ -18,6 +18,7 @@ import {
   GrpcServer,
   InProcessEventBus,
   createLogger,
+  createOidcVerifierFromConfig,
   loadConfig,
   parseHostPort,
   runServiceModules,
@@ -27,7 +28,7 @@ import {
   type ServiceModule,
 } from '@confide/platform';
 import { createGatewayModule, gatewayConfigSchema, type GatewayConfig } from '@confide/gateway-service';
-import { createIngestModule, ingestConfigSchema } from '@confide/ingest-service';
+import { PolicyStreamAccess, createIngestModule, ingestConfigSchema, type IngestConfig } from '@confide/ingest-service';
 import { createInsightsModule, insightsConfigSchema, insightsModuleOptions, loadAlertRulesFile } from '@confide/insights-service';
 import { GrpcMeetingStore, GrpcStorageMaintenance, createLifecycleModule } from '@confide/lifecycle-service';
 import { createStorageModule, defaultStateDir, resolveStorageDatabase, storageConfigSchema } from '@confide/storage-service';
@@ -132,6 +133,8 @@ export async function startAllInOne(
     GATEWAY_HTTP_ADDR: `${http.host.includes(':') ? `[${http.host}]` : http.host}:${http.port}`,
     STORAGE_GRPC_ADDR: grpcAddress,
     LIFECYCLE_GRPC_ADDR: grpcAddress,
+    TRANSCRIPTION_GRPC_ADDR: grpcAddress,
+    INSIGHTS_GRPC_ADDR: grpcAddress,
     ...(config.STATE_DIR ? { STATE_DIR: config.STATE_DIR } : {}),
     EVENT_BUS: 'in-process',
   };
@@ -222,13 +225,13 @@ export async function startAllInOne(
   });
   lifecycleRecords = lifecycle;
 
-  // The gateway verifies bearer tokens against the issuer's JWKS over HTTP (as in production).
+  // The gateway and ingest verify bearer tokens against the issuer's JWKS over HTTP (as in production).
+  const identityEnv = devIssuer ? { OIDC_ISSUER: devIssuer.issuer, OIDC_AUDIENCE: devIssuer.audience, OIDC_JWKS_URL: devIssuer.jwksUrl } : {};
   let gatewayConfig: GatewayConfig;
+  let ingestConfig: IngestConfig;
   try {
-    gatewayConfig = loadConfig(gatewayConfigSchema, {
-      ...moduleEnv,
-      ...(devIssuer ? { OIDC_ISSUER: devIssuer.issuer, OIDC_AUDIENCE: devIssuer.audience, OIDC_JWKS_URL: devIssuer.jwksUrl } : {}),
-    });
+    gatewayConfig = loadConfig(gatewayConfigSchema, { ...moduleEnv, ...identityEnv });
+    ingestConfig = loadConfig(ingestConfigSchema, { ...moduleEnv, ...identityEnv });
   } catch (err) {
     lifecycleStorage.close();
     await releaseIdentity();
@@ -255,15 +258,23 @@ export async function startAllInOne(
     createInsightsModule({
       logger,
       bus,
+      authorization,
       ...insightsModuleOptions(insightsConfig, alertRules),
     }),
     createTranscriptionModule({
       logger,
       bus,
       engine: createPocketsphinxEngine(loadConfig(transcriptionConfigSchema, moduleEnv)),
+      authorization,
       audioKeys: keyring,
     }),
-    createIngestModule({ logger, bus, config: loadConfig(ingestConfigSchema, moduleEnv) }),
+    createIngestModule({
+      logger,
+      bus,
+      config: ingestConfig,
+      // StreamMeeting callers present the end user's token; the policy decides meeting:stream.
+      access: new PolicyStreamAccess({ authenticator: await createOidcVerifierFromConfig(ingestConfig), evaluator, auditor }),
+    }),
     gateway,
   ];
 

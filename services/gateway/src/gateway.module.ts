@@ -23,6 +23,8 @@ import type { LifecyclePort } from './ports/lifecycle.port';
 import type { LifecycleRecordsPort } from './ports/lifecycle-records.port';
 import type { StoragePort } from './ports/storage.port';
 import type { TenantKeysPort } from './ports/tenant-keys.port';
+import type { ProcessingPort } from './ports/processing.port';
+import { GrpcProcessingClient } from './adapters/grpc/processing.grpc-client';
 
 export interface GatewayModuleDeps {
   logger: Logger;
@@ -34,6 +36,8 @@ export interface GatewayModuleDeps {
   records?: LifecycleRecordsPort;
   /** Default: a gRPC client of storage's KeyRegistryService at STORAGE_GRPC_ADDR (tenant-key rotation and status). */
   tenantKeys?: TenantKeysPort;
+  /** Default: gRPC clients of TranscriptionService / InsightsService when TRANSCRIPTION_GRPC_ADDR and INSIGHTS_GRPC_ADDR are set; else none (404). */
+  processing?: ProcessingPort;
   /**
    * TLS material; default: read once from TLS_CERT_FILE / TLS_KEY_FILE / TLS_CA_FILE of
    * `config` (`loadTlsSettings`). `null` forces plaintext (loopback only).
@@ -70,11 +74,18 @@ export function createGatewayModule(deps: GatewayModuleDeps): GatewayModule {
   let lifecycle = deps.lifecycle;
   let records = deps.records;
   let tenantKeys = deps.tenantKeys;
+  let processing = deps.processing;
   let server: HttpServer | HttpsServer | undefined;
   let httpPort: number | undefined;
   let closeAccess: (() => void) | undefined;
 
-  const clients = (): { storage: StoragePort; lifecycle: LifecyclePort; records: LifecycleRecordsPort; tenantKeys: TenantKeysPort } => {
+  const clients = (): {
+    storage: StoragePort;
+    lifecycle: LifecyclePort;
+    records: LifecycleRecordsPort;
+    tenantKeys: TenantKeysPort;
+    processing?: ProcessingPort;
+  } => {
     if (!storage) {
       const credentials = grpcClientCredentials(config.STORAGE_GRPC_ADDR, tls);
       const client = new GrpcStorageClient(config.STORAGE_GRPC_ADDR, { ...portOptions, credentials });
@@ -99,7 +110,16 @@ export function createGatewayModule(deps: GatewayModuleDeps): GatewayModule {
       ownedClients.push(client);
       tenantKeys = client;
     }
-    return { storage, lifecycle, records, tenantKeys };
+    if (!processing && config.TRANSCRIPTION_GRPC_ADDR && config.INSIGHTS_GRPC_ADDR) {
+      const client = new GrpcProcessingClient({
+        transcription: { address: config.TRANSCRIPTION_GRPC_ADDR, credentials: grpcClientCredentials(config.TRANSCRIPTION_GRPC_ADDR, tls) },
+        insights: { address: config.INSIGHTS_GRPC_ADDR, credentials: grpcClientCredentials(config.INSIGHTS_GRPC_ADDR, tls) },
+        deadlineMs: config.GATEWAY_DOWNSTREAM_DEADLINE,
+      });
+      ownedClients.push(client);
+      processing = client;
+    }
+    return { storage, lifecycle, records, tenantKeys, ...(processing ? { processing } : {}) };
   };
 
   return {

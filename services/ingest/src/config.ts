@@ -1,4 +1,4 @@
-import { keyRegistryEnvShape, serviceSignerEnvShape, kmsEnvShape, refineTlsEnv, tlsEnvShape, zCsv, zDurationMs, zTlsListenAddress } from '@confide/platform';
+import { keyRegistryEnvShape, oidcEnvShape, serviceSignerEnvShape, kmsEnvShape, refineTlsEnv, tlsEnvShape, zCsv, zDurationMs, zTlsListenAddress } from '@confide/platform';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -29,6 +29,16 @@ export const ingestConfigSchema = z.object({
    * the key registry carry an assertion signed with it (ADR 0009); required by main.ts.
    */
   ...serviceSignerEnvShape,
+  /**
+   * The end users' identity provider: a StreamMeeting call carries the user's access token
+   * (`authorization: Bearer <jwt>` metadata), verified against OIDC_ISSUER's keys, and the
+   * policy decides `meeting:stream` on the meeting its start message names. OIDC_ISSUER is
+   * required (there is no open mode); see @confide/platform oidcEnvShape for OIDC_AUDIENCE,
+   * OIDC_JWKS_URL, OIDC_CLAIM_*, OIDC_MFA_ACR_VALUES.
+   */
+  ...oidcEnvShape,
+  /** The compiled policy; default the repository's policies/dist/policy.wasm. Reloaded when the file changes. */
+  POLICY_WASM_PATH: z.string().min(1).optional(),
   /**
    * Identity of this instance; the relay consumer group is `ingest-<id>`. Unset: the host
    * name plus a random suffix (unique per process, which is what the relay needs).

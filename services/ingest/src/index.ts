@@ -13,3 +13,5 @@ export {
   type MeetingStreamStep,
   type StartedMeeting,
 } from './domain/meeting-stream';
+export { PolicyStreamAccess, bearerTokenOf, type PolicyStreamAccessDeps } from './adapters/policy/policy.stream-access';
+export type { StreamAccess } from './ports/stream-access.port';

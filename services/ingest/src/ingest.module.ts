@@ -16,6 +16,7 @@ import { subscribeMeetingRelay } from './adapters/bus/meeting-relay.consumer';
 import { ingestGrpcService } from './adapters/grpc/meeting.grpc';
 import type { IngestModuleConfig } from './config';
 import type { MeetingEventsPublisher } from './ports/meeting-events.port';
+import type { StreamAccess } from './ports/stream-access.port';
 import { ActiveMeetings } from './use-cases/active-meetings.registry';
 import { RelayMeetingEvents } from './use-cases/relay-meeting-events';
 import { StreamMeetingUseCase } from './use-cases/stream-meeting.use-case';
@@ -24,6 +25,11 @@ export interface IngestModuleDeps {
   logger: Logger;
   bus: EventBus;
   config: IngestModuleConfig;
+  /**
+   * Who may stream which meeting: required, there is no open mode. Production and the
+   * all-in-one mode: PolicyStreamAccess (OIDC bearer token + the `meeting:stream` policy).
+   */
+  access: StreamAccess;
   clock?: Clock;
   ids?: IdGenerator;
   /** Where meeting and audio events go; default confide.meeting.v1 / confide.audio.v1 on `bus`. */
@@ -31,7 +37,8 @@ export interface IngestModuleDeps {
 }
 
 /**
- * The ingest service as a module: serves IngestService.StreamMeeting, publishes meeting and
+ * The ingest service as a module: serves IngestService.StreamMeeting (the caller's bearer
+ * token decided by `access` at the start message), publishes meeting and
  * audio events, and relays transcript/insight events of the meetings it hosts back to their
  * streams through one subscription (group `ingest-<instance id>`, from the latest offset).
  */
@@ -45,6 +52,7 @@ export function createIngestModule(deps: IngestModuleDeps): ServiceModule {
   const relay = new RelayMeetingEvents(meetings, logger);
   const streamMeeting = new StreamMeetingUseCase({
     events,
+    access: deps.access,
     meetings,
     clock,
     logger,

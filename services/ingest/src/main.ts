@@ -11,6 +11,9 @@ import {
   createServiceKeys,
   requireServiceSigner,
   createLogger,
+  createOidcVerifierFromConfig,
+  LoggingDecisionAuditor,
+  PolicyEvaluator,
   errorSummary,
   loadConfig,
   loadTlsSettings,
@@ -20,6 +23,7 @@ import {
 } from '@confide/platform';
 import { ingestConfigSchema } from './config';
 import { createIngestModule } from './ingest.module';
+import { PolicyStreamAccess } from './adapters/policy/policy.stream-access';
 
 async function main(): Promise<void> {
   const config = loadConfig(ingestConfigSchema);
@@ -30,14 +34,22 @@ async function main(): Promise<void> {
   // Keys first (docs/adr/0010-key-hierarchy.md): a configuration error stops the start before any connection.
   // Its identity towards storage's KeyRegistryService (ADR 0009): every registry call is signed.
   const signer = await requireServiceSigner(config, { service: 'ingest', why: 'the key registry authorizes ingest by its signed assertions' });
-  const keys = await createServiceKeys(config, logger, { tls, signer });
+  // Who may stream (docs/adr/0009-identity.md): the end user's OIDC token + the `meeting:stream` policy.
+  const authenticator = await createOidcVerifierFromConfig(config);
+  const evaluator = await PolicyEvaluator.load({ logger, ...(config.POLICY_WASM_PATH ? { path: config.POLICY_WASM_PATH } : {}) });
+  const access = new PolicyStreamAccess({ authenticator, evaluator, auditor: new LoggingDecisionAuditor(logger.child({ component: 'access-audit' })) });
+  const keys = await createServiceKeys(config, logger, { tls, signer }).catch((err: unknown) => {
+    evaluator.close();
+    throw err;
+  });
   const bus = keys.protect(
     await createEventBusFromConfig(config, logger, 'confide-ingest').catch((err: unknown) => {
       keys.close();
+      evaluator.close();
       throw err;
     }),
   );
-  const module = createIngestModule({ logger, bus, config });
+  const module = createIngestModule({ logger, bus, config, access });
   const server = new GrpcServer({ address: config.GRPC_ADDR, logger, tls });
   let running: Awaited<ReturnType<typeof runServiceModules>>;
   try {
@@ -45,6 +57,7 @@ async function main(): Promise<void> {
   } catch (err) {
     await bus.close();
     keys.close();
+    evaluator.close();
     throw err;
   }
   await keys.reportHealth(server, module.grpcServices.map((s) => s.name));
@@ -54,6 +67,7 @@ async function main(): Promise<void> {
     await running.stop();
     await bus.close();
     keys.close();
+    evaluator.close();
   });
 }
 

@@ -1,4 +1,4 @@
-import { keyRegistryEnvShape, serviceSignerEnvShape, kmsEnvShape, refineTlsEnv, tlsEnvShape, zCsv, zTlsListenAddress } from '@confide/platform';
+import { keyRegistryEnvShape, serviceIdentityEnvShape, kmsEnvShape, refineTlsEnv, tlsEnvShape, zCsv, zTlsListenAddress } from '@confide/platform';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -27,8 +27,11 @@ export const insightsConfigSchema = z.object({
   /**
    * SUBJECT_ASSERTION_KEY_FILE: this service's PKCS#8 PEM key (Ed25519 or P-256). Its calls to
    * the key registry carry an assertion signed with it (ADR 0009); required by main.ts.
+   * SUBJECT_ASSERTION_TRUSTED_KEYS: `gateway=<SPKI PEM file>`, the callers of its gRPC service
+   * (the gateway's GET /api/tenant/processing); required by main.ts. POLICY_WASM_PATH: the
+   * compiled policy (default the repository's policies/dist/policy.wasm).
    */
-  ...serviceSignerEnvShape,
+  ...serviceIdentityEnvShape,
   /** JSON file with the alert rules (replaces the defaults); unset = built-in defaults. */
   INSIGHTS_RULES_FILE: z.string().min(1).optional(),
   /** Rule ids to switch off, comma-separated (e.g. "phrase.competitor-mention"). */

@@ -1,4 +1,4 @@
-import { systemClock, type Clock, type EventBus, type Logger, type ServiceModule, type Subscription } from '@confide/platform';
+import { systemClock, type Clock, type EventBus, type Logger, type RpcAuthorizationDeps, type ServiceModule, type Subscription } from '@confide/platform';
 import { ExtractiveInsightEngine } from './adapters/extractive/extractive.insight-engine';
 import { BusInsightEventPublisher } from './adapters/events/insight-events.publisher';
 import { subscribeToTranscripts, type TranscriptConsumerOptions } from './adapters/events/transcript.consumer';
@@ -17,6 +17,8 @@ import { RaiseSegmentAlerts } from './use-cases/raise-segment-alerts.use-case';
 export interface InsightsModuleDeps {
   logger: Logger;
   bus: EventBus;
+  /** Authorizes InsightsService calls (caller service + end user); required, there is no open mode. */
+  authorization: RpcAuthorizationDeps;
   /** Report engine; default the built-in extractive engine. */
   engine?: InsightEngine;
   /** Alert rules in force; default DEFAULT_ALERT_RULES. */
@@ -48,7 +50,7 @@ export function createInsightsModule(deps: InsightsModuleDeps): ServiceModule {
 
   return {
     name: 'insights',
-    grpcServices: [insightsGrpcService({ logger, listAlertRules })],
+    grpcServices: [insightsGrpcService({ logger, listAlertRules, authorization: deps.authorization })],
     async start() {
       if (subscription !== undefined) return;
       subscription = await subscribeToTranscripts({

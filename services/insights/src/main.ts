@@ -9,6 +9,7 @@ import {
   KMS_DEFAULTS,
   createEventBusFromConfig,
   createServiceKeys,
+  loadServiceAuthorization,
   requireServiceSigner,
   createLogger,
   errorSummary,
@@ -31,14 +32,20 @@ async function main(): Promise<void> {
   const rules = config.INSIGHTS_RULES_FILE ? await loadAlertRulesFile(config.INSIGHTS_RULES_FILE) : undefined;
   // Its identity towards storage's KeyRegistryService (ADR 0009): every registry call is signed.
   const signer = await requireServiceSigner(config, { service: 'insights', why: 'the key registry authorizes insights by its signed assertions' });
-  const keys = await createServiceKeys(config, logger, { tls, signer });
+  // Its callers (the gateway) and their end users are authorized per RPC (ADR 0009).
+  const authz = await loadServiceAuthorization(config, { service: 'insights', logger });
+  const keys = await createServiceKeys(config, logger, { tls, signer }).catch((err: unknown) => {
+    authz.close();
+    throw err;
+  });
   const bus = keys.protect(
     await createEventBusFromConfig(config, logger, 'confide-insights').catch((err: unknown) => {
       keys.close();
+      authz.close();
       throw err;
     }),
   );
-  const module = createInsightsModule({ logger, bus, ...insightsModuleOptions(config, rules) });
+  const module = createInsightsModule({ logger, bus, authorization: authz.rpc, ...insightsModuleOptions(config, rules) });
   const server = new GrpcServer({ address: config.GRPC_ADDR, logger, tls });
   let running: Awaited<ReturnType<typeof runServiceModules>>;
   try {
@@ -46,6 +53,7 @@ async function main(): Promise<void> {
   } catch (err) {
     await bus.close();
     keys.close();
+    authz.close();
     throw err;
   }
   await keys.reportHealth(server, module.grpcServices.map((s) => s.name));
@@ -55,6 +63,7 @@ async function main(): Promise<void> {
     await running.stop();
     await bus.close();
     keys.close();
+    authz.close();
   });
 }
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { keyRegistryEnvShape, serviceSignerEnvShape, kmsEnvShape, refineTlsEnv, tlsEnvShape, zCsv, zDurationMs, zTlsListenAddress } from '@confide/platform';
+import { keyRegistryEnvShape, serviceIdentityEnvShape, kmsEnvShape, refineTlsEnv, tlsEnvShape, zCsv, zDurationMs, zTlsListenAddress } from '@confide/platform';
 import { z } from 'zod';
 
 /** Where `pnpm native:build` puts ps-stream (same path from src/ and dist/). */
@@ -29,8 +29,11 @@ export const transcriptionConfigSchema = z.object({
   /**
    * SUBJECT_ASSERTION_KEY_FILE: this service's PKCS#8 PEM key (Ed25519 or P-256). Its calls to
    * the key registry carry an assertion signed with it (ADR 0009); required by main.ts.
+   * SUBJECT_ASSERTION_TRUSTED_KEYS: `gateway=<SPKI PEM file>`, the callers of its gRPC service
+   * (the gateway's GET /api/tenant/processing); required by main.ts. POLICY_WASM_PATH: the
+   * compiled policy (default the repository's policies/dist/policy.wasm).
    */
-  ...serviceSignerEnvShape,
+  ...serviceIdentityEnvShape,
   /** Speech-to-text engine behind the SttEngine port. */
   STT_ENGINE: z.enum(['pocketsphinx']).default('pocketsphinx'),
   STT_LANGUAGE: z.string().min(2).default('en-US'),

@@ -10,6 +10,7 @@ import {
   KMS_DEFAULTS,
   createEventBusFromConfig,
   createServiceKeys,
+  loadServiceAuthorization,
   requireServiceSigner,
   createLogger,
   errorSummary,
@@ -33,15 +34,21 @@ async function main(): Promise<void> {
   engine.assertAvailable();
   // Its identity towards storage's KeyRegistryService (ADR 0009): every registry call is signed.
   const signer = await requireServiceSigner(config, { service: 'transcription', why: 'the key registry authorizes transcription by its signed assertions' });
-  const keys = await createServiceKeys(config, logger, { tls, signer });
+  // Its callers (the gateway) and their end users are authorized per RPC (ADR 0009).
+  const authz = await loadServiceAuthorization(config, { service: 'transcription', logger });
+  const keys = await createServiceKeys(config, logger, { tls, signer }).catch((err: unknown) => {
+    authz.close();
+    throw err;
+  });
   const bus = keys.protect(
     await createEventBusFromConfig(config, logger, 'confide-transcription').catch((err: unknown) => {
       keys.close();
+      authz.close();
       throw err;
     }),
   );
   // audioKeys: the meeting's audio key is destroyed once its transcription completed (crypto-shredding).
-  const module = createTranscriptionModule({ logger, bus, engine, audioKeys: keys.keyring });
+  const module = createTranscriptionModule({ logger, bus, engine, audioKeys: keys.keyring, authorization: authz.rpc });
   const server = new GrpcServer({ address: config.GRPC_ADDR, logger, tls });
   let running: Awaited<ReturnType<typeof runServiceModules>>;
   try {
@@ -49,6 +56,7 @@ async function main(): Promise<void> {
   } catch (err) {
     await bus.close();
     keys.close();
+    authz.close();
     throw err;
   }
   await keys.reportHealth(server, module.grpcServices.map((s) => s.name));
@@ -58,6 +66,7 @@ async function main(): Promise<void> {
     await running.stop();
     await bus.close();
     keys.close();
+    authz.close();
   });
 }
 

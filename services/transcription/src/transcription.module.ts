@@ -1,4 +1,4 @@
-import { EventPublisher, systemClock, type Clock, type EventBus, type Logger, type ServiceModule, type Subscription } from '@confide/platform';
+import { EventPublisher, systemClock, type Clock, type EventBus, type Logger, type RpcAuthorizationDeps, type ServiceModule, type Subscription } from '@confide/platform';
 import { BusTranscriptEvents } from './adapters/bus/transcript-events.publisher';
 import { subscribeTranscription } from './adapters/bus/transcription.consumer';
 import { transcriptionGrpcService } from './adapters/grpc/transcription.grpc';
@@ -9,6 +9,8 @@ export interface TranscriptionModuleDeps {
   logger: Logger;
   bus: EventBus;
   engine: SttEngine;
+  /** Authorizes TranscriptionService calls (caller service + end user); required, there is no open mode. */
+  authorization: RpcAuthorizationDeps;
   clock?: Clock;
   /** Destroys each meeting's audio key once its transcription completed (the process's MeetingKeyring). */
   audioKeys?: AudioKeyShredder;
@@ -28,7 +30,7 @@ export function createTranscriptionModule(deps: TranscriptionModuleDeps): Servic
 
   return {
     name: 'transcription',
-    grpcServices: [transcriptionGrpcService(deps.engine, logger)],
+    grpcServices: [transcriptionGrpcService(deps.engine, logger, deps.authorization)],
     async start() {
       if (subscription) return;
       subscription = await subscribeTranscription({ bus: deps.bus, useCase, logger });

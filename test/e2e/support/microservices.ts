@@ -208,9 +208,11 @@ export async function startMicroservices(opts: {
       SUBJECT_ASSERTION_TRUSTED_KEYS: `gateway=${keyFile('gateway', 'pub')},storage=${keyFile('storage', 'pub')}`,
       SUBJECT_ASSERTION_KEY_FILE: keyFile('lifecycle', 'key'),
     },
-    ingest: { SUBJECT_ASSERTION_KEY_FILE: keyFile('ingest', 'key') },
-    transcription: { SUBJECT_ASSERTION_KEY_FILE: keyFile('transcription', 'key') },
-    insights: { SUBJECT_ASSERTION_KEY_FILE: keyFile('insights', 'key') },
+    // Meeting bots present the end user's token to ingest (meeting:stream).
+    ingest: { OIDC_ISSUER: issuer.issuer, OIDC_JWKS_URL: issuer.jwksUrl, SUBJECT_ASSERTION_KEY_FILE: keyFile('ingest', 'key') },
+    // Their gRPC services answer the gateway only (GET /api/tenant/processing).
+    transcription: { SUBJECT_ASSERTION_KEY_FILE: keyFile('transcription', 'key'), SUBJECT_ASSERTION_TRUSTED_KEYS: `gateway=${keyFile('gateway', 'pub')}` },
+    insights: { SUBJECT_ASSERTION_KEY_FILE: keyFile('insights', 'key'), SUBJECT_ASSERTION_TRUSTED_KEYS: `gateway=${keyFile('gateway', 'pub')}` },
   };
   const ports = new Map<ServiceName, number>();
   for (const name of SERVICE_NAMES) ports.set(name, await freePort());
@@ -224,6 +226,8 @@ export async function startMicroservices(opts: {
     LOG_LEVEL: opts.logLevel ?? 'info',
     STORAGE_GRPC_ADDR: addr('storage'),
     LIFECYCLE_GRPC_ADDR: addr('lifecycle'),
+    TRANSCRIPTION_GRPC_ADDR: addr('transcription'),
+    INSIGHTS_GRPC_ADDR: addr('insights'),
     GATEWAY_HTTP_ADDR: addr('gateway'),
     // A short completion wait keeps a failing run from hanging the suite.
     INGEST_COMPLETION_TIMEOUT: '90s',

@@ -12,7 +12,7 @@ export interface DemoOptions {
   fast: boolean;
   tenantId: string;
   /**
-   * A bearer token for the REST API, of a user of `tenantId` allowed to read and erase the
+   * A bearer token of a user of `tenantId` allowed to stream, read and erase the
    * meeting (admin or owner, with MFA: erasure requires it).
    */
   token: string;
@@ -44,6 +44,8 @@ export async function runDemo(opts: DemoOptions): Promise<{ wer: number; meeting
   const lastPartial = new Map<string, string>();
   const result = await streamMeetingAudio({
     address: opts.grpcAddress,
+    // The same user streams the meeting (meeting:stream) and later reads and erases it.
+    token: opts.token,
     tenantId: opts.tenantId,
     meetingId,
     title: sample.title,

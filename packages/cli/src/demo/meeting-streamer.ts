@@ -1,4 +1,4 @@
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { grpcClientCredentials } from '@confide/platform';
 import {
   AudioEncoding,
@@ -15,6 +15,11 @@ const BYTES_PER_MS = 32; // PCM16LE, 16 kHz, mono
 
 export interface StreamMeetingInput {
   address: string;
+  /**
+   * The streaming user's OIDC access token, sent as `authorization: Bearer <token>` call
+   * metadata; ingest decides `meeting:stream` for it on the tenant and meeting below.
+   */
+  token: string;
   tenantId: string;
   meetingId: string;
   title: string;
@@ -50,7 +55,9 @@ export async function streamMeetingAudio(input: StreamMeetingInput): Promise<Str
   const frameMs = input.frameMs ?? 100;
   const frameBytes = frameMs * BYTES_PER_MS;
   const client = new IngestServiceClient(input.address, input.credentials ?? grpcClientCredentials(input.address, undefined));
-  const call = client.streamMeeting();
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${input.token}`);
+  const call = client.streamMeeting(metadata);
   const result: StreamMeetingResult = {
     finals: [],
     partialCount: 0,

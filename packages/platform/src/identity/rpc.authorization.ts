@@ -23,6 +23,9 @@ export const RPC_USER_ACTIONS: Readonly<Record<string, UserAction>> = {
   // Tenant-key rotation and its status (storage's KeyRegistryService, through the gateway).
   'confide.storage.v1.KeyRegistryService/RotateTenantKey': 'tenant-key:rotate',
   'confide.storage.v1.KeyRegistryService/GetTenantKeyStatus': 'settings:read',
+  // What processes the tenant's meetings (gateway GET /api/tenant/processing): settings reads.
+  'confide.insights.v1.InsightsService/ListAlertRules': 'settings:read',
+  'confide.transcription.v1.TranscriptionService/DescribeEngine': 'settings:read',
 };
 
 export interface RpcAuthorizationDeps {
@@ -39,9 +42,10 @@ export interface RpcAuthorizationSpec<Req> {
   method: string;
   /**
    * The end-user check, if the RPC acts for a user: the action (default RPC_USER_ACTIONS)
-   * and the resource from the request (tenant, owner, meeting). Omit for service-only RPCs.
+   * and the resource from the request (tenant, owner, meeting) — or from the verified end user,
+   * for RPCs about the caller's own tenant that name none. Omit for service-only RPCs.
    */
-  user?: { action?: UserAction; resource: (req: Req) => Partial<PolicyResource> | Promise<Partial<PolicyResource>> };
+  user?: { action?: UserAction; resource: (req: Req, subject: Subject) => Partial<PolicyResource> | Promise<Partial<PolicyResource>> };
 }
 
 export interface AuthorizedUnaryContext extends UnaryContext {
@@ -85,7 +89,7 @@ export function authorizeRpc<Req, Res>(
     if (!rpc.allowed) refuse(rpc.refusal);
     if (spec.user && userAction) {
       if (!subject) throw new AppError('permission-denied', 'the call is not permitted');
-      const resource = await spec.user.resource(req);
+      const resource = await spec.user.resource(req, subject);
       const grants = subject.kind === 'staff' && deps.grants && resource.tenant ? await deps.grants.grantsFor(resource.tenant) : [];
       const user = await enforceDecision(
         deps.evaluator,

@@ -28,6 +28,7 @@ import type {
 } from '../../src/ports/lifecycle.port';
 import type { GrantRef, GrantRequestCommand, LifecycleRecordsPort } from '../../src/ports/lifecycle-records.port';
 import type { CallContext, MeetingPage, MeetingRef, OwnedMeeting, StoragePort } from '../../src/ports/storage.port';
+import type { ProcessingPort, TenantProcessing } from '../../src/ports/processing.port';
 import type { TenantKeysPort, TenantKeyStatus } from '../../src/ports/tenant-keys.port';
 
 interface StoredMeeting {
@@ -317,5 +318,19 @@ export class FakeTenantKeys implements TenantKeysPort {
     this.calls.push({ method: 'status', tenantId, ctx });
     if (this.failWith) throw this.failWith;
     return { versions: [{ keyVersion: 1, dataKeys: 3 }, { keyVersion: 2, dataKeys: 5 }], rewrapRunning: true };
+  }
+}
+
+/** ProcessingPort in memory: records each call; the answer names the tenant asked for. */
+export class FakeProcessing implements ProcessingPort {
+  readonly calls: Array<{ tenantId: string; ctx: CallContext }> = [];
+  failWith: Error | undefined;
+  async describe(tenantId: string, ctx: CallContext): Promise<TenantProcessing> {
+    this.calls.push({ tenantId, ctx });
+    if (this.failWith) throw this.failWith;
+    return {
+      transcription: { engine: 'pocketsphinx', language: 'en-US', destination: 'local' },
+      insights: { reportEngine: 'extractive-v1', alertRules: [{ ruleId: `rule-of-${tenantId}`, description: 'Payment card number shared', kind: 'pii' }] },
+    };
   }
 }

@@ -1,3 +1,4 @@
+/** The tenant's settings routes: the tenant key (rotation, status) and what processes its meetings. */
 import request from 'supertest';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -13,7 +14,7 @@ import {
 } from '@confide/platform';
 import { createGatewayApp, type GatewayAppDeps } from '../../src/adapters/http/gateway.app';
 import { fromDownstream } from '../../src/adapters/grpc/downstream-error';
-import { FakeLifecycle, FakeLifecycleRecords, FakeStorage, FakeTenantKeys } from '../support/fakes';
+import { FakeLifecycle, FakeLifecycleRecords, FakeProcessing, FakeStorage, FakeTenantKeys } from '../support/fakes';
 
 const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
 const silent = createLogger({ service: 'test', level: 'silent' });
@@ -40,8 +41,10 @@ class RecordingAuditor implements DecisionAuditor {
 
 function setup(extra: Partial<GatewayAppDeps> = {}) {
   const keys = new FakeTenantKeys();
+  const processing = new FakeProcessing();
   const auditor = new RecordingAuditor();
   const app = createGatewayApp({
+    processing,
     storage: new FakeStorage(),
     lifecycle: new FakeLifecycle(),
     records: new FakeLifecycleRecords(),
@@ -54,7 +57,7 @@ function setup(extra: Partial<GatewayAppDeps> = {}) {
     clock: { now: () => NOW },
     ...extra,
   });
-  return { app, keys, auditor };
+  return { app, keys, auditor, processing };
 }
 
 const bearer = async (mint: MintOptions) => ({ Authorization: `Bearer ${await issuer.mint(mint)}` });
@@ -134,5 +137,42 @@ describe('gateway: GET /api/tenant/keys', () => {
   it('is not served without a tenant-keys port (404)', async () => {
     const { app } = setup({ tenantKeys: undefined });
     expect((await request(app).get('/api/tenant/keys').set(await user(['admin'], true))).status).toBe(404);
+  });
+});
+
+describe('gateway: GET /api/tenant/processing', () => {
+  it("owners and admins read what processes their tenant's meetings (settings:read)", async () => {
+    const { app, processing } = setup();
+    for (const role of ['owner', 'admin']) {
+      const res = await request(app).get('/api/tenant/processing').set(await user([role], false));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        transcription: { engine: 'pocketsphinx', language: 'en-US', destination: 'local' },
+        insights: { reportEngine: 'extractive-v1', alertRules: [{ ruleId: 'rule-of-t1', description: 'Payment card number shared', kind: 'pii' }] },
+      });
+    }
+    expect(processing.calls.map((c) => c.tenantId)).toEqual(['t1', 't1']);
+  });
+
+  it('members, auditors and staff are refused and nothing is asked; another tenant is never named', async () => {
+    const { app, processing } = setup();
+    for (const headers of [await user(['member'], true), await user(['auditor'], true)]) {
+      expect((await request(app).get('/api/tenant/processing').set(headers)).status).toBe(403);
+    }
+    const staff = await bearer({ sub: 's1', staff: true, mfa: true });
+    expect((await request(app).get('/api/tenant/processing').set(staff).set('X-Confide-Tenant', 't1')).status).toBe(403);
+    expect(processing.calls).toEqual([]);
+    // An admin's X-Confide-Tenant does not move them: they act in the token's tenant.
+    expect((await request(app).get('/api/tenant/processing').set(await user(['admin'], false, 't2')).set('X-Confide-Tenant', 't1')).status).toBe(200);
+    expect(processing.calls.map((c) => c.tenantId)).toEqual(['t2']);
+  });
+
+  it("maps a service's refusal and is not served without a processing port (404)", async () => {
+    const { app, processing } = setup();
+    processing.failWith = fromDownstream('insights', Object.assign(new Error('7 PERMISSION_DENIED: x'), { code: grpc.status.PERMISSION_DENIED, details: 'the call is not permitted', metadata: new grpc.Metadata() }));
+    expect((await request(app).get('/api/tenant/processing').set(await user(['admin'], false))).status).toBe(403);
+    const { app: without } = setup({ processing: undefined });
+    expect((await request(app).get('/api/tenant/processing').set(await user(['member'], false))).status).toBe(403);
+    expect((await request(without).get('/api/tenant/processing').set(await user(['admin'], true))).status).toBe(404);
   });
 });

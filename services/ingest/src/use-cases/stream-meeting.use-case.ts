@@ -3,11 +3,14 @@ import { alreadyExists, cancelled, failedPrecondition, isAppError, type Clock, t
 import { MeetingStream, type StartedMeeting } from '../domain/meeting-stream';
 import type { MeetingEventsPublisher } from '../ports/meeting-events.port';
 import type { ResponseSink } from '../ports/response-sink.port';
+import type { StreamAccess } from '../ports/stream-access.port';
 import type { ActiveMeetings } from './active-meetings.registry';
 import { MeetingSession } from './meeting-session';
 
 export interface StreamMeetingDeps {
   events: MeetingEventsPublisher;
+  /** Decides whether the caller may stream the meeting its start message names. */
+  access: StreamAccess;
   meetings: ActiveMeetings;
   clock: Clock;
   logger: Logger;
@@ -21,7 +24,8 @@ export interface StreamMeetingDeps {
  * One StreamMeeting call, transport-agnostic.
  *
  * Reads requests one at a time and awaits each publish before reading the next
- * (backpressure to the client). start -> MeetingStarted + `accepted`; audio ->
+ * (backpressure to the client). start -> the caller's `meeting:stream` decision (a refusal
+ * publishes nothing), then MeetingStarted + `accepted`; audio ->
  * AudioFrameReceived; end -> MeetingEnded, then the stream stays open until the report was
  * relayed (or the completion timeout). Resolves when `completed` was written; rejects with
  * an AppError for validation failures, ALREADY_EXISTS, DEADLINE_EXCEEDED, CANCELLED (client
@@ -30,7 +34,12 @@ export interface StreamMeetingDeps {
 export class StreamMeetingUseCase {
   constructor(private readonly deps: StreamMeetingDeps) {}
 
-  async run(requests: AsyncIterable<StreamMeetingRequest>, sink: ResponseSink, signal: AbortSignal): Promise<void> {
+  async run(
+    requests: AsyncIterable<StreamMeetingRequest>,
+    sink: ResponseSink,
+    signal: AbortSignal,
+    caller: { bearerToken: string | undefined },
+  ): Promise<void> {
     const machine = new MeetingStream();
     let session: MeetingSession | undefined;
     let over = false;
@@ -50,6 +59,7 @@ export class StreamMeetingUseCase {
         switch (step.kind) {
           case 'started': {
             const format = request.message?.$case === 'start' ? request.message.start.audioFormat : undefined;
+            await this.deps.access.authorize(caller.bearerToken, step.meeting);
             session = await this.start(step.meeting, format, sink);
             session.completion.then(settle.resolve, settle.reject);
             break;
@@ -103,7 +113,8 @@ export class StreamMeetingUseCase {
       }
     } catch (err) {
       const s = session as MeetingSession | undefined;
-      const ids = s ? { tenantId: s.tenantId, meetingId: s.meetingId } : {};
+      const named = machine.started;
+      const ids = s ? { tenantId: s.tenantId, meetingId: s.meetingId } : named ? { tenantId: named.tenantId, meetingId: named.meetingId } : {};
       if (isAppError(err) && err.kind === 'cancelled') {
         this.deps.logger.info({ ...ids, state: machine.state }, 'client cancelled the stream; the meeting was not ended');
       } else if (isAppError(err)) {

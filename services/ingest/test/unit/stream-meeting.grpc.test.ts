@@ -16,11 +16,17 @@ import {
   type TranscriptSegment,
 } from '@confide/contracts';
 import {
+  DevIssuer,
   EventPublisher,
   EventRouter,
   Events,
   GrpcServer,
   InProcessEventBus,
+  OidcVerifier,
+  PolicyEvaluator,
+  type Decision,
+  type DecisionAuditor,
+  type DecisionInputSummary,
   Topics,
   createGrpcClient,
   createLogger,
@@ -30,7 +36,7 @@ import {
   type RunningServices,
   type Subscription,
 } from '@confide/platform';
-import { createIngestModule } from '../../src';
+import { PolicyStreamAccess, createIngestModule } from '../../src';
 
 jest.setTimeout(30_000);
 
@@ -38,6 +44,7 @@ type Call = grpc.ClientDuplexStream<StreamMeetingRequest, StreamMeetingResponse>
 
 /** Consumes audio and meeting events; publishes a partial per track on its first frame and finals once a track is complete. */
 class FakeTranscriber {
+  readonly started = new Set<string>();
   readonly frames: AudioFrameReceivedEvent[] = [];
   readonly ended = new Map<string, MeetingEndedEvent>();
   private readonly publisher: EventPublisher;
@@ -62,6 +69,9 @@ class FakeTranscriber {
           await this.publishSegment(frame.tenantId, frame.meetingId, frame.trackId, frame.speakerLabel, false);
         }
         await this.maybeFinish(frame.meetingId);
+      })
+      .on(Events.MeetingStarted, async (started) => {
+        this.started.add(started.meetingId);
       })
       .on(Events.MeetingEnded, async (ended) => {
         this.ended.set(ended.meetingId, ended);
@@ -197,31 +207,61 @@ interface Harness {
   running: RunningServices;
   client: IngestServiceClient;
   logger: Logger;
-  open(): StreamClient;
+  issuer: DevIssuer;
+  /** Audited decisions (denials) as the auditor received them. */
+  audited: Array<{ decision: Decision; input: DecisionInputSummary }>;
+  /** Opens a stream as `token` (default: a member of TENANT); null: without authorization metadata. */
+  open(token?: string | null): StreamClient;
   close(): Promise<void>;
+}
+
+/** Records audited decisions in memory (a test double of lifecycle's audit log). */
+class FakeRecordingAuditor implements DecisionAuditor {
+  constructor(private readonly into: Array<{ decision: Decision; input: DecisionInputSummary }>) {}
+  async record(decision: Decision, input: DecisionInputSummary): Promise<void> {
+    this.into.push({ decision, input });
+  }
 }
 
 async function startIngest(completionTimeoutMs: number, instanceId: string): Promise<Harness> {
   const logger = createLogger({ service: 'ingest-test', level: 'silent' });
   const bus = new InProcessEventBus({ logger });
+  // Access as in production: a real OIDC issuer (loopback), its JWKS over HTTP, the compiled policy.
+  const issuer = await DevIssuer.start();
+  const evaluator = await PolicyEvaluator.load({ logger, watch: false });
+  const audited: Harness['audited'] = [];
   const module = createIngestModule({
     logger,
     bus,
     config: { INGEST_COMPLETION_TIMEOUT: completionTimeoutMs, INGEST_MAX_PENDING_RESPONSES: 1000, INGEST_INSTANCE_ID: instanceId },
+    access: new PolicyStreamAccess({
+      authenticator: new OidcVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl }),
+      evaluator,
+      auditor: new FakeRecordingAuditor(audited),
+    }),
   });
   const server = new GrpcServer({ address: '127.0.0.1:0', logger, reflection: false });
   const running = await runServiceModules({ modules: [module], server, logger, graceMs: 0 });
   const client = createGrpcClient(IngestServiceClient, `127.0.0.1:${running.port}`);
+  const member = await issuer.mint({ sub: 'member-1', tenant: TENANT, roles: ['member'], expiresInSec: 600 });
   return {
     bus,
     running,
     client,
     logger,
-    open: () => new StreamClient(client.streamMeeting()),
+    issuer,
+    audited,
+    open: (token: string | null = member) => {
+      const metadata = new grpc.Metadata();
+      if (token !== null) metadata.set('authorization', `Bearer ${token}`);
+      return new StreamClient(client.streamMeeting(metadata));
+    },
     close: async () => {
       client.close();
       await running.stop();
       await bus.close();
+      evaluator.close();
+      await issuer.stop();
     },
   };
 }
@@ -377,6 +417,41 @@ describe('IngestService.StreamMeeting over gRPC', () => {
     );
     expect(frames).toHaveLength(4);
     expect(transcriber.ended.get('good-meeting')?.lastSequenceByTrack).toEqual({ alice: 3, bob: 1 });
+  });
+
+  it('decides meeting:stream at the start message: refused callers publish nothing', async () => {
+    const mint = (claims: Parameters<DevIssuer['mint']>[0]): Promise<string> => h.issuer.mint({ expiresInSec: 600, ...claims });
+    const refused = {
+      noToken: h.open(null),
+      garbage: h.open('not.a.jwt'),
+      expired: h.open(await mint({ sub: 'member-1', tenant: TENANT, roles: ['member'], expiresInSec: -60 })),
+      otherTenant: h.open(await mint({ sub: 'admin-x', tenant: 'tenant-b', roles: ['admin'], mfa: true })),
+      auditor: h.open(await mint({ sub: 'auditor-1', tenant: TENANT, roles: ['auditor'], mfa: true })),
+      staff: h.open(await mint({ sub: 'staff-1', staff: true, mfa: true })),
+    };
+    for (const [name, stream] of Object.entries(refused)) stream.send(startMessage(`m-refused-${name}`));
+    await Promise.all([
+      expectStatus(refused.noToken, grpc.status.UNAUTHENTICATED, 'a bearer token is required'),
+      expectStatus(refused.garbage, grpc.status.UNAUTHENTICATED, 'the bearer token is invalid or expired'),
+      expectStatus(refused.expired, grpc.status.UNAUTHENTICATED, 'the bearer token is invalid or expired'),
+      expectStatus(refused.otherTenant, grpc.status.PERMISSION_DENIED, 'the call is not permitted'),
+      expectStatus(refused.auditor, grpc.status.PERMISSION_DENIED, 'the call is not permitted'),
+      expectStatus(refused.staff, grpc.status.PERMISSION_DENIED, 'the call is not permitted'),
+    ]);
+    // The admin of the tenant may stream (as may members and owners).
+    const admin = h.open(await mint({ sub: 'admin-1', tenant: TENANT, roles: ['admin'] }));
+    admin.send(startMessage('m-admin'));
+    await admin.until(isAccepted, 'accepted');
+    admin.call.cancel();
+    await admin.status;
+
+    // Nothing about a refused meeting reached the bus; every denial went to the auditor.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect([...transcriber.started].filter((id) => id.startsWith('m-refused-'))).toEqual([]);
+    expect(transcriber.started.has('m-admin')).toBe(true);
+    const denials = h.audited.filter((a) => a.input.action === 'meeting:stream' && !a.decision.allow);
+    expect(denials.map((a) => a.input.subjectId).sort()).toEqual(['admin-x', 'auditor-1', 'staff-1']);
+    expect(denials.every((a) => a.input.resourceMeeting.startsWith('m-refused-'))).toBe(true);
   });
 
   it('frees the meeting when the client cancels, so it can stream again', async () => {

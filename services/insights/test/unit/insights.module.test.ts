@@ -6,6 +6,13 @@ import {
   type TranscriptSegment,
 } from '@confide/contracts';
 import {
+  LoggingDecisionAuditor,
+  PolicyEvaluator,
+  generateServiceTrust,
+  subjectAssertionMetadata,
+  type RpcAuthorizationDeps,
+  type ServiceTrust,
+  type Subject,
   EventPublisher,
   Events,
   GrpcServer,
@@ -15,6 +22,7 @@ import {
   createGrpcClient,
   type ServiceModule,
 } from '@confide/platform';
+import * as grpc from '@grpc/grpc-js';
 import { createInsightsModule } from '../../src';
 import { DEFAULT_ALERT_RULES } from '../../src/domain/alert-rule';
 import { fixedClock, silentLogger } from './support/fakes';
@@ -26,6 +34,10 @@ const meetingId = 'meeting-42';
 
 describe('insights module over the in-process event bus', () => {
   const logger = silentLogger();
+  // Authorization as in production: signed subject assertions, the compiled policy.
+  let trust: ServiceTrust;
+  let evaluator: PolicyEvaluator;
+  let authorization: RpcAuthorizationDeps;
   let bus: InProcessEventBus;
   let module: ServiceModule;
   let observer: InsightObserver;
@@ -41,9 +53,17 @@ describe('insights module over the in-process event bus', () => {
       { tenantId, meetingId },
     );
 
+  beforeAll(async () => {
+    trust = await generateServiceTrust(['gateway', 'ingest']);
+    evaluator = await PolicyEvaluator.load({ logger, watch: false });
+    authorization = { evaluator, verifier: trust.verifier, auditor: new LoggingDecisionAuditor(logger) };
+  });
+
+  afterAll(() => evaluator.close());
+
   beforeEach(async () => {
     bus = new InProcessEventBus({ logger });
-    module = createInsightsModule({ logger, bus, clock: fixedClock(1_700_000_000_500) });
+    module = createInsightsModule({ logger, bus, authorization, clock: fixedClock(1_700_000_000_500) });
     observer = new InsightObserver();
     await observer.start(bus, logger);
     await module.start();
@@ -125,11 +145,23 @@ describe('insights module over the in-process event bus', () => {
     for (const registration of module.grpcServices) server.add(registration);
     const { port } = await server.start();
     const client = createGrpcClient(InsightsServiceClient, `127.0.0.1:${port}`);
+    const user = (tenant: string, roles: string[]): Subject => ({ id: 'u-1', tenant, roles, kind: 'user', mfa: true });
+    const as = async (service: string, subject: Subject | undefined) =>
+      callUnary<ListAlertRulesRequest, ListAlertRulesResponse>(client, 'listAlertRules', { tenantId }, {
+        metadata: subjectAssertionMetadata(await trust.signer(service).sign(subject)),
+      });
+    const code = (p: Promise<unknown>) => p.then(() => 'OK', (err: grpc.ServiceError) => grpc.status[err.code]);
     try {
-      const res = await callUnary<ListAlertRulesRequest, ListAlertRulesResponse>(client, 'listAlertRules', { tenantId });
+      const res = await as('gateway', user(tenantId, ['admin']));
       expect(res.reportEngine).toBe('extractive-v1');
       expect(res.rules.map((r) => r.ruleId)).toEqual(DEFAULT_ALERT_RULES.map((r) => r.id));
       expect(res.rules).toContainEqual({ ruleId: 'pii.credit-card', description: 'Payment card number shared', kind: 'pii' });
+      // Refused: no assertion; a member; the admin of another tenant; a service the RPC is not granted to; no end user.
+      expect(await code(callUnary(client, 'listAlertRules', { tenantId }))).toBe('UNAUTHENTICATED');
+      expect(await code(as('gateway', user(tenantId, ['member'])))).toBe('PERMISSION_DENIED');
+      expect(await code(as('gateway', user('tenant-other', ['admin'])))).toBe('PERMISSION_DENIED');
+      expect(await code(as('ingest', user(tenantId, ['admin'])))).toBe('PERMISSION_DENIED');
+      expect(await code(as('gateway', undefined))).toBe('PERMISSION_DENIED');
     } finally {
       client.close();
       await server.shutdown({ graceMs: 100 });

@@ -1,5 +1,22 @@
-import type { TranscriptionCompletedEvent, TranscriptSegment } from '@confide/contracts';
+import * as grpc from '@grpc/grpc-js';
 import {
+  TranscriptionServiceClient,
+  type DescribeEngineRequest,
+  type DescribeEngineResponse,
+  type TranscriptionCompletedEvent,
+  type TranscriptSegment,
+} from '@confide/contracts';
+import {
+  GrpcServer,
+  LoggingDecisionAuditor,
+  PolicyEvaluator,
+  callUnary,
+  createGrpcClient,
+  generateServiceTrust,
+  subjectAssertionMetadata,
+  type RpcAuthorizationDeps,
+  type ServiceTrust,
+  type Subject,
   EventPublisher,
   EventRouter,
   Events,
@@ -16,6 +33,17 @@ const logger = createLogger({ service: 'transcription-test', level: 'silent' });
 const TENANT = 'tenant-1';
 const FRAME_BYTES = 3200; // 100 ms
 
+// Authorization as in production: signed subject assertions, the compiled policy.
+let trust: ServiceTrust;
+let evaluator: PolicyEvaluator;
+let authorization: RpcAuthorizationDeps;
+beforeAll(async () => {
+  trust = await generateServiceTrust(['gateway', 'ingest']);
+  evaluator = await PolicyEvaluator.load({ logger, watch: false });
+  authorization = { evaluator, verifier: trust.verifier, auditor: new LoggingDecisionAuditor(logger) };
+});
+afterAll(() => evaluator.close());
+
 interface Harness {
   bus: InProcessEventBus;
   engine: FakeSttEngine;
@@ -29,7 +57,7 @@ interface Harness {
 async function harness(finalsOnEnd = 1): Promise<Harness> {
   const bus = new InProcessEventBus({ logger });
   const engine = new FakeSttEngine(finalsOnEnd);
-  const module = createTranscriptionModule({ logger, bus, engine, clock: { now: () => 1_700_000_000_000 } });
+  const module = createTranscriptionModule({ logger, bus, engine, authorization, clock: { now: () => 1_700_000_000_000 } });
   await module.start();
   const segments: TranscriptSegment[] = [];
   let resolveCompleted!: (e: TranscriptionCompletedEvent) => void;
@@ -149,5 +177,31 @@ describe('transcription module', () => {
     const done = await h.completed;
     expect(done).toMatchObject({ meetingId: 'm6', finalSegmentCount: 0 });
     expect(h.engine.sessions).toHaveLength(0);
+  });
+
+  it("serves DescribeEngine to the gateway for an admin of the user's own tenant, and to no one else", async () => {
+    h = await harness();
+    const server = new GrpcServer({ address: '127.0.0.1:0', logger, reflection: false });
+    for (const registration of h.module.grpcServices) server.add(registration);
+    const { port } = await server.start();
+    const client = createGrpcClient(TranscriptionServiceClient, `127.0.0.1:${port}`);
+    const user = (roles: string[]): Subject => ({ id: 'u-1', tenant: TENANT, roles, kind: 'user', mfa: true });
+    const as = async (service: string, subject: Subject | undefined) =>
+      callUnary<DescribeEngineRequest, DescribeEngineResponse>(client, 'describeEngine', {}, {
+        metadata: subjectAssertionMetadata(await trust.signer(service).sign(subject)),
+      });
+    const code = (p: Promise<unknown>) => p.then(() => 'OK', (err: grpc.ServiceError) => grpc.status[err.code]);
+    try {
+      const res = await as('gateway', user(['owner']));
+      expect(res).toMatchObject({ engine: h.engine.info.engine, language: h.engine.info.language, destination: h.engine.info.destination });
+      expect(await code(callUnary(client, 'describeEngine', {}))).toBe('UNAUTHENTICATED');
+      expect(await code(as('gateway', user(['member'])))).toBe('PERMISSION_DENIED');
+      expect(await code(as('gateway', user(['auditor'])))).toBe('PERMISSION_DENIED');
+      expect(await code(as('ingest', user(['admin'])))).toBe('PERMISSION_DENIED');
+      expect(await code(as('gateway', { id: 'staff-1', tenant: '', roles: [], kind: 'staff', mfa: true }))).toBe('PERMISSION_DENIED');
+    } finally {
+      client.close();
+      await server.shutdown({ graceMs: 100 });
+    }
   });
 });

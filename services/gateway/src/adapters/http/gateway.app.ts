@@ -4,12 +4,14 @@ import type { Authenticator, Clock, DecisionAuditor, GrantStore, PolicyDecider, 
 import type { LifecyclePort } from '../../ports/lifecycle.port';
 import type { LifecycleRecordsPort } from '../../ports/lifecycle-records.port';
 import type { TenantKeysPort } from '../../ports/tenant-keys.port';
+import type { ProcessingPort } from '../../ports/processing.port';
 import type { StoragePort } from '../../ports/storage.port';
 import { authenticate, type AccessControl } from './access-control';
 import { respondWithError, sendError } from './http-errors';
 import { accessGrantsRoutes, auditRoutes, certificatesRoutes, signingKeysRoutes } from './lifecycle-records.routes';
 import { certificateKeysRoute } from './certificate-keys.route';
 import { auditEntriesRoute, tenantRoutes, usersRoutes } from './erasure.routes';
+import { processingRoutes } from './processing.routes';
 import { tenantKeysRoutes } from './tenant-keys.routes';
 import { meetingsRoutes } from './meetings.routes';
 import { abortOnClose, requestId } from './request-context';
@@ -29,6 +31,11 @@ export interface GatewayAppDeps {
    * /api/tenant/keys is not served (404).
    */
   tenantKeys?: TenantKeysPort;
+  /**
+   * Transcription's engine and insights' rules (GET /api/tenant/processing). Without it the
+   * route is not served (404).
+   */
+  processing?: ProcessingPort;
   logger: Logger;
   /** Largest accepted JSON body (express/body-parser syntax); default 16kb. */
   jsonBodyLimit?: string | number;
@@ -67,7 +74,7 @@ function accessControl(deps: GatewayAppDeps): AccessControl {
  * - GET /readyz: readiness, 200 when storage and lifecycle answer grpc.health.v1 SERVING, else 503.
  * - GET /.well-known/confide/certificate-keys: the public certificate keys (unauthenticated, cached).
  * - /api/meetings (+ POST /:id/restore), /api/users/:id/data, /api/tenant/{data,retention},
- *   GET /api/tenant/keys, POST /api/tenant/keys/rotate,
+ *   GET /api/tenant/keys, POST /api/tenant/keys/rotate, GET /api/tenant/processing,
  *   /api/access-grants, /api/audit, /api/audit/export, /api/certificates/:id,
  *   /api/signing-keys (alias of the well-known keys, authenticated): Bearer JWT (401 + WWW-Authenticate), then the policy per route (403
  *   `forbidden`), tenant from the token; JSON errors in one shape. Legacy header mode
@@ -126,6 +133,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   api.use('/meetings', meetingsRoutes({ storage: deps.storage, lifecycle: deps.lifecycle, access, ...(deps.records ? { records: deps.records } : {}) }));
   api.use('/users', usersRoutes({ lifecycle: deps.lifecycle, access }));
   if (deps.tenantKeys) api.use('/tenant/keys', tenantKeysRoutes({ keys: deps.tenantKeys, access }));
+  if (deps.processing) api.use('/tenant/processing', processingRoutes({ processing: deps.processing, access }));
   api.use('/tenant', tenantRoutes({ lifecycle: deps.lifecycle, access }));
   if (deps.records) {
     const records = { records: deps.records, access };

@@ -8,6 +8,7 @@ import {
 import { cancelled, toServiceError, type GrpcServiceRegistration, type Logger } from '@confide/platform';
 import type { ResponseSink } from '../../ports/response-sink.port';
 import type { StreamMeetingUseCase } from '../../use-cases/stream-meeting.use-case';
+import { bearerTokenOf } from '../policy/policy.stream-access';
 
 type MeetingCall = grpc.ServerDuplexStream<StreamMeetingRequest, StreamMeetingResponse>;
 
@@ -64,7 +65,9 @@ async function handleStreamMeeting(call: MeetingCall, useCase: StreamMeetingUseC
   // Pausing the iteration pauses reading from the transport (HTTP/2 flow control).
   const requests = call.iterator({ destroyOnReturn: false }) as AsyncIterable<StreamMeetingRequest>;
   try {
-    await useCase.run(requests, new CallResponseSink(call), controller.signal);
+    // The end user's access token (`authorization: Bearer <jwt>`), decided at the start message.
+    const bearerToken = bearerTokenOf(call.metadata.get('authorization'));
+    await useCase.run(requests, new CallResponseSink(call), controller.signal, { bearerToken });
     call.end();
   } catch (err) {
     // Cancelled by the client: nobody is listening for a status (the use case logged it).
