@@ -12,7 +12,7 @@ import {
   requireServiceSigner,
   createLogger,
   createOidcVerifierFromConfig,
-  LoggingDecisionAuditor,
+  BusDecisionAuditor,
   PolicyEvaluator,
   errorSummary,
   loadConfig,
@@ -37,7 +37,6 @@ async function main(): Promise<void> {
   // Who may stream (docs/adr/0009-identity.md): the end user's OIDC token + the `meeting:stream` policy.
   const authenticator = await createOidcVerifierFromConfig(config);
   const evaluator = await PolicyEvaluator.load({ logger, ...(config.POLICY_WASM_PATH ? { path: config.POLICY_WASM_PATH } : {}) });
-  const access = new PolicyStreamAccess({ authenticator, evaluator, auditor: new LoggingDecisionAuditor(logger.child({ component: 'access-audit' })) });
   const keys = await createServiceKeys(config, logger, { tls, signer }).catch((err: unknown) => {
     evaluator.close();
     throw err;
@@ -49,6 +48,9 @@ async function main(): Promise<void> {
       throw err;
     }),
   );
+  // Denied streams go to the tenant's audit chain over confide.audit.v1 (docs/adr/0014-audit-over-the-bus.md).
+  const auditor = new BusDecisionAuditor({ bus, logger: logger.child({ component: 'access-audit' }) });
+  const access = new PolicyStreamAccess({ authenticator, evaluator, auditor });
   const module = createIngestModule({ logger, bus, config, access });
   const server = new GrpcServer({ address: config.GRPC_ADDR, logger, tls });
   let running: Awaited<ReturnType<typeof runServiceModules>>;

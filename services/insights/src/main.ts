@@ -9,6 +9,7 @@ import {
   KMS_DEFAULTS,
   createEventBusFromConfig,
   createServiceKeys,
+  BusDecisionAuditor,
   loadServiceAuthorization,
   requireServiceSigner,
   createLogger,
@@ -32,19 +33,24 @@ async function main(): Promise<void> {
   const rules = config.INSIGHTS_RULES_FILE ? await loadAlertRulesFile(config.INSIGHTS_RULES_FILE) : undefined;
   // Its identity towards storage's KeyRegistryService (ADR 0009): every registry call is signed.
   const signer = await requireServiceSigner(config, { service: 'insights', why: 'the key registry authorizes insights by its signed assertions' });
-  // Its callers (the gateway) and their end users are authorized per RPC (ADR 0009).
-  const authz = await loadServiceAuthorization(config, { service: 'insights', logger });
-  const keys = await createServiceKeys(config, logger, { tls, signer }).catch((err: unknown) => {
-    authz.close();
-    throw err;
-  });
+  const keys = await createServiceKeys(config, logger, { tls, signer });
   const bus = keys.protect(
     await createEventBusFromConfig(config, logger, 'confide-insights').catch((err: unknown) => {
       keys.close();
-      authz.close();
       throw err;
     }),
   );
+  // Its callers (the gateway) and their end users are authorized per RPC (ADR 0009); audited
+  // decisions go to the tenant's chain over confide.audit.v1 (docs/adr/0014-audit-over-the-bus.md).
+  const authz = await loadServiceAuthorization(config, {
+    service: 'insights',
+    logger,
+    auditor: new BusDecisionAuditor({ bus, logger: logger.child({ component: 'access-audit' }) }),
+  }).catch(async (err: unknown) => {
+    await bus.close();
+    keys.close();
+    throw err;
+  });
   const module = createInsightsModule({ logger, bus, authorization: authz.rpc, ...insightsModuleOptions(config, rules) });
   const server = new GrpcServer({ address: config.GRPC_ADDR, logger, tls });
   let running: Awaited<ReturnType<typeof runServiceModules>>;

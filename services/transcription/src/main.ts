@@ -10,6 +10,7 @@ import {
   KMS_DEFAULTS,
   createEventBusFromConfig,
   createServiceKeys,
+  BusDecisionAuditor,
   loadServiceAuthorization,
   requireServiceSigner,
   createLogger,
@@ -34,19 +35,24 @@ async function main(): Promise<void> {
   engine.assertAvailable();
   // Its identity towards storage's KeyRegistryService (ADR 0009): every registry call is signed.
   const signer = await requireServiceSigner(config, { service: 'transcription', why: 'the key registry authorizes transcription by its signed assertions' });
-  // Its callers (the gateway) and their end users are authorized per RPC (ADR 0009).
-  const authz = await loadServiceAuthorization(config, { service: 'transcription', logger });
-  const keys = await createServiceKeys(config, logger, { tls, signer }).catch((err: unknown) => {
-    authz.close();
-    throw err;
-  });
+  const keys = await createServiceKeys(config, logger, { tls, signer });
   const bus = keys.protect(
     await createEventBusFromConfig(config, logger, 'confide-transcription').catch((err: unknown) => {
       keys.close();
-      authz.close();
       throw err;
     }),
   );
+  // Its callers (the gateway) and their end users are authorized per RPC (ADR 0009); audited
+  // decisions go to the tenant's chain over confide.audit.v1 (docs/adr/0014-audit-over-the-bus.md).
+  const authz = await loadServiceAuthorization(config, {
+    service: 'transcription',
+    logger,
+    auditor: new BusDecisionAuditor({ bus, logger: logger.child({ component: 'access-audit' }) }),
+  }).catch(async (err: unknown) => {
+    await bus.close();
+    keys.close();
+    throw err;
+  });
   // audioKeys: the meeting's audio key is destroyed once its transcription completed (crypto-shredding).
   const module = createTranscriptionModule({ logger, bus, engine, audioKeys: keys.keyring, authorization: authz.rpc });
   const server = new GrpcServer({ address: config.GRPC_ADDR, logger, tls });
