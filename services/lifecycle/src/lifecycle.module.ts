@@ -36,6 +36,7 @@ import { AdvisoryLockLeaderElection } from './adapters/postgres/advisory-lock.le
 import { PostgresRetentionPolicyRepository } from './adapters/postgres/retention-policy.repository';
 import type { StorageMaintenance } from './ports/storage-maintenance.port';
 import { AudioKeyDeadlineSweep, DEFAULT_AUDIO_KEY_MAX_AGE_MS } from './use-cases/audio-key-deadline-sweep.use-case';
+import { ErasureResumeSweep } from './use-cases/erasure-resume-sweep.use-case';
 import { RetentionSweep } from './use-cases/retention-sweep.use-case';
 import { RunAsLeader } from './use-cases/run-as-leader.use-case';
 import type { AuditLog } from './ports/audit-log.port';
@@ -105,7 +106,13 @@ export interface LifecyclePersistence {
    * StorageMaintenanceService (`GrpcStorageMaintenance`, signed as lifecycle). Without it no
    * sweep runs in this process. The audio sweep also needs the module's `keys`.
    */
-  scheduler?: { maintenance: StorageMaintenance & { close?(): void }; intervalMs?: number; audioKeyMaxAgeMs?: number };
+  scheduler?: {
+    maintenance: StorageMaintenance & { close?(): void };
+    intervalMs?: number;
+    audioKeyMaxAgeMs?: number;
+    /** Pending erasures younger than this are not resumed by the sweep (default 60 s: the request may still be running). */
+    erasureResumeMinAgeMs?: number;
+  };
 }
 
 /** Default tick of the retention scheduler. */
@@ -241,11 +248,15 @@ function buildPersistence(deps: LifecycleModuleDeps, options: LifecyclePersisten
   };
 }
 
-/** The leader-only sweeps over `deleteMeeting` (retention deletes are certified erasures). */
+/**
+ * The leader-only sweeps over `deleteMeeting` (retention deletes are certified erasures): the
+ * audio-key deadline, retention, and the resumption of erasures left pending in the outbox.
+ */
 function buildScheduler(
   deps: LifecycleModuleDeps,
   p: Persistent,
   eraser: DeleteMeeting,
+  erasure: LifecycleErasureHandlers,
   clock: Clock,
   logger: Logger,
 ): RunAsLeader | undefined {
@@ -264,6 +275,19 @@ function buildScheduler(
   const audio = keys
     ? new AudioKeyDeadlineSweep({ storage: options.maintenance, keys, audit: p.audit, clock, logger, maxAgeMs: options.audioKeyMaxAgeMs ?? DEFAULT_AUDIO_KEY_MAX_AGE_MS })
     : undefined;
+  const { eraseUserData, eraseTenant } = erasure;
+  const resume = new ErasureResumeSweep({
+    storage: options.maintenance,
+    requests: p.requests,
+    resume: {
+      meeting: (r) => eraser.execute(r),
+      ...(eraseUserData ? { user: (r: Parameters<EraseUserData['execute']>[0]) => eraseUserData.execute(r) } : {}),
+      ...(eraseTenant ? { tenant: (r: Parameters<EraseTenant['execute']>[0]) => eraseTenant.execute(r) } : {}),
+    },
+    clock,
+    logger,
+    ...(options.erasureResumeMinAgeMs !== undefined ? { minAgeMs: options.erasureResumeMinAgeMs } : {}),
+  });
   return new RunAsLeader({
     election: new AdvisoryLockLeaderElection({ databaseUrl: p.options.databaseUrl, name: 'lifecycle.scheduler' }),
     intervalMs: options.intervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS,
@@ -271,7 +295,8 @@ function buildScheduler(
     task: async (signal) => {
       const destroyed = audio ? await audio.run(signal) : undefined;
       const swept = await retention.run(signal);
-      logger.info({ audioKeys: destroyed, retention: swept }, 'lifecycle scheduler run');
+      const resumed = await resume.run(signal);
+      logger.info({ audioKeys: destroyed, retention: swept, erasures: resumed }, 'lifecycle scheduler run');
     },
   });
 }
@@ -333,8 +358,8 @@ export function createLifecycleModule(deps: LifecycleModuleDeps): LifecycleModul
     ...(deps.keys ? { keys: deps.keys } : {}),
     ...(persistent ? { requests: persistent.requests, ids: persistent.ids } : {}),
   });
-  if (persistent) persistent.scheduler = buildScheduler(deps, persistent, deleteMeeting, clock, logger);
   const erasure = persistent ? buildErasureHandlers(deps, persistent, clock, logger) : undefined;
+  if (persistent && erasure) persistent.scheduler = buildScheduler(deps, persistent, deleteMeeting, erasure, clock, logger);
   const recordMeetingEnded = new RecordMeetingEnded({ ended, logger });
   let subscription: Subscription | undefined;
   let auditSubscription: Subscription | undefined;
