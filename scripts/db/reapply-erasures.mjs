@@ -77,7 +77,7 @@ function readJournalFile(file) {
   return entries;
 }
 
-/** Every MeetingErased event of confide.lifecycle.v1, from the first offset to the end as of now. */
+/** Every MeetingErased and UserDataErased event of confide.lifecycle.v1, from the first offset to the end as of now. */
 async function readKafkaJournal() {
   const topic = platform.Topics.lifecycle;
   const kafka = new Kafka({ clientId: 'confide-db-restore', brokers: process.env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean), logLevel: logLevel.NOTHING });
@@ -114,6 +114,10 @@ async function readKafkaJournal() {
               if (envelope.keyRef) throw new Error('a MeetingErased payload is encrypted: the journal must hold ids in the clear');
               const e = platform.Events.MeetingErased.decode(envelope.payload);
               if (e.tenantId && e.meetingId) entries.push({ kind: 'meeting', tenantId: e.tenantId, meetingId: e.meetingId });
+            } else if (typeName === platform.Events.UserDataErased.typeName) {
+              if (envelope.keyRef) throw new Error('a UserDataErased payload is encrypted: the journal must hold ids in the clear');
+              const e = platform.Events.UserDataErased.decode(envelope.payload);
+              if (e.tenantId && e.userId) entries.push({ kind: 'user', tenantId: e.tenantId, userId: e.userId });
             }
             if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
             if (remaining.size === 0) {

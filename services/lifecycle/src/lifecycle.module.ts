@@ -325,7 +325,7 @@ function buildErasureHandlers(deps: LifecycleModuleDeps, p: Persistent, clock: C
   if (!tenantKeys) logger.warn('lifecycle has no tenant key store: EraseTenant is refused');
   return {
     ...(tenantKeys ? { eraseTenant: new EraseTenant({ ...common, kms: tenantKeys, storage }) } : {}),
-    eraseUserData: new EraseUserData({ ...common, storage }),
+    eraseUserData: new EraseUserData({ ...common, storage, events: new BusErasureEventPublisher(deps.bus, { clock }) }),
     restoreMeeting: new RestoreArchivedMeeting({ storage, audit: common.audit, clock, logger }),
     policies: p.policies,
     certificates: p.certificateStore,

@@ -6,6 +6,7 @@ import {
   MeetingEndedEvent,
   MeetingErasedEvent,
   MeetingStartedEvent,
+  UserDataErasedEvent,
   ReportGeneratedEvent,
   SegmentTranscribedEvent,
   TranscriptionCompletedEvent,
@@ -50,6 +51,8 @@ export const Events = {
   AlertRaised: defineEvent('confide.insights.v1.AlertRaisedEvent', AlertRaisedEvent),
   ReportGenerated: defineEvent('confide.insights.v1.ReportGeneratedEvent', ReportGeneratedEvent),
   MeetingErased: defineEvent('confide.lifecycle.v1.MeetingErasedEvent', MeetingErasedEvent, { encryption: 'none' }),
+  /** A user's data erased in a tenant (ids only, unencrypted like MeetingErased: a restore re-applies it). */
+  UserDataErased: defineEvent('confide.lifecycle.v1.UserDataErasedEvent', UserDataErasedEvent, { encryption: 'none' }),
   /**
    * confide.audit.v1, keyed by tenant: one audit entry (ids, action, decision, obligations; never
    * content) for lifecycle's hash chain. Not sealed under a meeting key: it has no meeting, and an

@@ -5,6 +5,7 @@ import { parseErasureRequest } from '../domain/erasure-request';
 import type { AuditLog } from '../ports/audit-log.port';
 import type { ResumableErasureLog } from '../ports/erasure-certifier.port';
 import type { ErasureRequests } from '../ports/erasure-requests.port';
+import type { UserErasureEventPublisher } from '../ports/erasure-events.port';
 import type { StorageMaintenance } from '../ports/storage-maintenance.port';
 import { runErasure } from './run-erasure';
 
@@ -28,7 +29,10 @@ export interface EraseUserDataResult {
  * per-user key (a meeting key covers every participant), so this erasure is a physical purge
  * with `crypto_erased_at: null`; ciphertext copies on Kafka stay decryptable until the meeting
  * key is destroyed (meeting erasure, retention) or the topic's retention drops them
- * (docs/adr/0012-retention.md). Through the erasure outbox: retry-safe, one certificate.
+ * (docs/adr/0012-retention.md). Through the erasure outbox: retry-safe, one certificate. After
+ * the certificate, UserDataErasedEvent is published to confide.lifecycle.v1 (`events`): the
+ * tombstone a database restore re-applies (ADR 0013); a failed publish leaves the erasure pending
+ * and its retry (or the scheduler's resume sweep) publishes it.
  */
 export class EraseUserData {
   private readonly ids: IdGenerator;
@@ -42,6 +46,8 @@ export class EraseUserData {
       clock: Clock;
       logger: Logger;
       ids?: IdGenerator;
+      /** The tombstone on the bus; without it (unit compositions) nothing is announced. */
+      events?: UserErasureEventPublisher;
     },
   ) {
     this.ids = deps.ids ?? { newId: () => randomUUID() };
@@ -50,7 +56,7 @@ export class EraseUserData {
   async execute(req: { tenantId?: string; userId?: string; requestedBy?: string; reason?: string }): Promise<EraseUserDataResult> {
     const { tenantId, requestedBy, reason } = parseErasureRequest({ ...req, meetingId: '-' });
     const userId = requireSubjectId('user_id', req.userId);
-    const { storage } = this.deps;
+    const { storage, events, clock } = this.deps;
     let affected = 0;
     const { record } = await runErasure(
       { requests: this.deps.requests, erasures: this.deps.erasures, audit: this.deps.audit, clock: this.deps.clock, ids: this.ids, logger: this.deps.logger },
@@ -62,6 +68,12 @@ export class EraseUserData {
           affected = c.meetingsAffected;
           return { segments: c.segments, alerts: c.alerts };
         },
+        ...(events
+          ? {
+              announce: (r: { erasureId: string; requestedBy: string; purgedAtMs?: number }) =>
+                events.userDataErased({ tenantId, userId, requestedBy: r.requestedBy, erasedAtMs: r.purgedAtMs ?? clock.now(), erasureId: r.erasureId }),
+            }
+          : {}),
       },
     );
     return {

@@ -13,6 +13,7 @@ import { BusErasureEventPublisher } from '../../src/adapters/events/erasure-even
 import { InMemoryEndedMeetings } from '../../src/adapters/memory/in-memory.ended-meetings';
 import { DeleteMeeting } from '../../src/use-cases/delete-meeting.use-case';
 import { EraseTenant } from '../../src/use-cases/erase-tenant.use-case';
+import { EraseUserData } from '../../src/use-cases/erase-user-data.use-case';
 import { seedTenantBulk } from './support/bulk-seed';
 import { logger } from './support/erasure-stack';
 import { infraTransitKms, startKmsErasureStack, type KmsErasureStack } from './support/kms-erasure-stack';
@@ -23,8 +24,9 @@ import { readInfraEnv } from '@confide/testing';
 /**
  * Issue 6, must-show 2 (docs/adr/0013-restore.md): a dump taken before an erasure, restored with
  * the documented procedure (`scripts/db/restore.sh`: pg_restore as the migration role, then the
- * re-apply from records outside the database — the KMS and the MeetingErased journal on Kafka),
- * leaves the erased data unreadable and its rows gone, while the other meeting is intact.
+ * re-apply from records outside the database — the KMS and the MeetingErased / UserDataErased
+ * journal on Kafka), leaves the erased data unreadable and its rows gone (a user's segments
+ * included), while the other meeting is intact.
  * Real PostgreSQL 15 (private cluster, roles as on the infra one), the infra OpenBao Transit and
  * Kafka. Needs `pnpm build` (the script runs the built code). Fails, never skips, without them.
  */
@@ -44,6 +46,7 @@ describe('restore of a dump taken before an erasure (scripts/db/restore.sh)', ()
   const id = randomBytes(4).toString('hex');
   const tenantA = `t-restore-${id}`;
   const tenantB = `t-restore-gone-${id}`;
+  const tenantC = `t-restore-user-${id}`;
   const signingKeyName = `confide-it-${id}-signing`;
   let env: Record<string, string>;
   let kms: Kms;
@@ -123,6 +126,7 @@ describe('restore of a dump taken before an erasure (scripts/db/restore.sh)', ()
     await stack?.dispose();
     await cluster?.dispose();
     await kms?.destroyKey(tenantKeyName(tenantA)).catch(() => undefined);
+    await kms?.destroyKey(tenantKeyName(tenantC)).catch(() => undefined);
     await kms?.destroyKey(signingKeyName).catch(() => undefined);
     if (workDir) await rm(workDir, { recursive: true, force: true });
   }, DB_START_TIMEOUT_MS);
@@ -133,6 +137,8 @@ describe('restore of a dump taken before an erasure (scripts/db/restore.sh)', ()
     await seedTenantBulk(s.storageData, tenantA, { meetings: 1, segmentsPerMeeting: 20, endedAtMs: Date.now() - 60_000, meetingPrefix: 'gone' });
     await seedTenantBulk(s.storageData, tenantA, { meetings: 1, segmentsPerMeeting: 5, endedAtMs: Date.now() - 60_000, meetingPrefix: 'cert' });
     await seedTenantBulk(s.storageData, tenantB, { meetings: 1, segmentsPerMeeting: 10, endedAtMs: Date.now() - 60_000, meetingPrefix: 'b' });
+    // Tenant C: a meeting whose segments are all participant p1's (the seed's track).
+    await seedTenantBulk(s.storageData, tenantC, { meetings: 1, segmentsPerMeeting: 6, endedAtMs: Date.now() - 60_000, meetingPrefix: 'u' });
 
     // 1. The backup: taken before the erasures.
     const dump = join(workDir, 'before-erasure.dump');
@@ -179,6 +185,18 @@ describe('restore of a dump taken before an erasure (scripts/db/restore.sh)', ()
       ids: sequentialIds('restore-tenant'),
     }).execute({ tenantId: tenantB, requestedBy: 'owner-1', reason: 'offboarding' });
     expect(tenantErasure.erased.segments).toBe(10);
+    // A user's data (participant p1 of tenant C): UserDataErased on Kafka is its only record outside the database.
+    const userErasure = await new EraseUserData({
+      storage: s.maintenance,
+      requests: s.requests,
+      erasures: s.certifier(wallClock),
+      audit: s.audit,
+      clock: wallClock,
+      logger,
+      ids: sequentialIds('restore-user'),
+      events: new BusErasureEventPublisher(bus),
+    }).execute({ tenantId: tenantC, userId: 'p1', requestedBy: 'p1', reason: 'right to erasure' });
+    expect(userErasure.segments).toBe(6);
 
     // The services stop (the procedure runs with nothing connected).
     await s.dispose();
@@ -192,6 +210,9 @@ describe('restore of a dump taken before an erasure (scripts/db/restore.sh)', ()
     const exposed = await readMeeting(tenantA, 'gone-1');
     expect(exposed.rows).toBe(20);
     expect(exposed.opened[0]).toBe('confidential sentence number 1');
+    // The erased user's segments are back too.
+    expect(await asOwner('SELECT count(*)::int AS n FROM segments WHERE tenant_id = $1 AND track_id = $2', [tenantC, 'p1'])).toEqual([{ n: 6 }]);
+    expect(dry.usersReapplied as number).toBeGreaterThanOrEqual(1);
     // Tenant B's restored rows are already unreadable (Transit keeps the deletion), but still there.
     expect(await readMeeting(tenantB, 'b-1')).toMatchObject({ rows: 10, opened: [] });
 
@@ -207,6 +228,11 @@ describe('restore of a dump taken before an erasure (scripts/db/restore.sh)', ()
     console.log(`restore report: ${JSON.stringify(report)}`);
     expect(report).toMatchObject({ dryRun: false, tenantsErasedInKms: 1 });
     expect(report.meetingsReapplied as number).toBeGreaterThanOrEqual(1);
+    expect(report.usersReapplied as number).toBeGreaterThanOrEqual(1);
+
+    // The erased user (from the UserDataErased journal on Kafka only): their segments are gone again.
+    expect(await asOwner('SELECT count(*)::int AS n FROM segments WHERE tenant_id = $1 AND track_id = $2', [tenantC, 'p1'])).toEqual([{ n: 0 }]);
+    expect(await asOwner('SELECT count(*)::int AS n FROM meetings WHERE tenant_id = $1', [tenantC])).toEqual([{ n: 1 }]);
 
     // The erased meeting: keys tombstoned, rows gone, tombstone recorded again; no reader gets a key.
     const gone = await readMeeting(tenantA, 'gone-1');

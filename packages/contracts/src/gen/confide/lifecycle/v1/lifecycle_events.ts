@@ -19,6 +19,20 @@ export interface MeetingErasedEvent {
   erasedAtUnixMs: number;
 }
 
+/**
+ * Topic confide.lifecycle.v1, keyed by tenant id: a user's data was erased in a tenant (their own
+ * transcript segments in every meeting, EraseUserData). Ids only and unencrypted, like
+ * MeetingErasedEvent, so that a database restore re-applies it (docs/adr/0013-restore.md).
+ */
+export interface UserDataErasedEvent {
+  tenantId: string;
+  userId: string;
+  requestedBy: string;
+  erasedAtUnixMs: number;
+  /** The erasure's id, which is also its deletion certificate's id. */
+  erasureId: string;
+}
+
 function createBaseMeetingErasedEvent(): MeetingErasedEvent {
   return { meetingId: "", tenantId: "", requestedBy: "", erasedAtUnixMs: 0 };
 }
@@ -148,6 +162,159 @@ export const MeetingErasedEvent: MessageFns<MeetingErasedEvent> = {
     message.tenantId = object.tenantId ?? "";
     message.requestedBy = object.requestedBy ?? "";
     message.erasedAtUnixMs = object.erasedAtUnixMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseUserDataErasedEvent(): UserDataErasedEvent {
+  return { tenantId: "", userId: "", requestedBy: "", erasedAtUnixMs: 0, erasureId: "" };
+}
+
+export const UserDataErasedEvent: MessageFns<UserDataErasedEvent> = {
+  encode(message: UserDataErasedEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.requestedBy !== "") {
+      writer.uint32(26).string(message.requestedBy);
+    }
+    if (message.erasedAtUnixMs !== 0) {
+      writer.uint32(32).int64(message.erasedAtUnixMs);
+    }
+    if (message.erasureId !== "") {
+      writer.uint32(42).string(message.erasureId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserDataErasedEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserDataErasedEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestedBy = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.erasedAtUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.erasureId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserDataErasedEvent {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      requestedBy: isSet(object.requestedBy)
+        ? globalThis.String(object.requestedBy)
+        : isSet(object.requested_by)
+        ? globalThis.String(object.requested_by)
+        : "",
+      erasedAtUnixMs: isSet(object.erasedAtUnixMs)
+        ? globalThis.Number(object.erasedAtUnixMs)
+        : isSet(object.erased_at_unix_ms)
+        ? globalThis.Number(object.erased_at_unix_ms)
+        : 0,
+      erasureId: isSet(object.erasureId)
+        ? globalThis.String(object.erasureId)
+        : isSet(object.erasure_id)
+        ? globalThis.String(object.erasure_id)
+        : "",
+    };
+  },
+
+  toJSON(message: UserDataErasedEvent): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.requestedBy !== "") {
+      obj.requestedBy = message.requestedBy;
+    }
+    if (message.erasedAtUnixMs !== 0) {
+      obj.erasedAtUnixMs = Math.round(message.erasedAtUnixMs);
+    }
+    if (message.erasureId !== "") {
+      obj.erasureId = message.erasureId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UserDataErasedEvent>): UserDataErasedEvent {
+    return UserDataErasedEvent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UserDataErasedEvent>): UserDataErasedEvent {
+    const message = createBaseUserDataErasedEvent();
+    message.tenantId = object.tenantId ?? "";
+    message.userId = object.userId ?? "";
+    message.requestedBy = object.requestedBy ?? "";
+    message.erasedAtUnixMs = object.erasedAtUnixMs ?? 0;
+    message.erasureId = object.erasureId ?? "";
     return message;
   },
 };
