@@ -78,9 +78,9 @@ describe('audit over confide.audit.v1 into the tenant chain (microservices)', ()
       participants: [{ id: 'alice', speakerLabel: 'Alice' }],
       tracks: new Map([['alice', await synthesize(SCRIPT, 'slt')]]),
       realtime: false,
+      // The meeting bot's bearer token, for an ingest that authorizes streams (meeting:stream).
+      token: await running.mintToken({ tenant: tenantId, roles: ['member'], mfa: false }),
     };
-    // The meeting bot's bearer token, for an ingest that authorizes streams (meeting:stream).
-    Object.assign(stream, { token: await running.mintToken({ tenant: tenantId, roles: ['member'], mfa: false }) });
     const result = await streamMeetingAudio(stream).catch((err: unknown) => {
       throw new Error(`the stream failed (${String(err)});\ningest log:\n${running.logTail('ingest')}`);
     });
