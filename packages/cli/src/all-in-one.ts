@@ -188,6 +188,12 @@ export async function startAllInOne(
       if (!lifecycleRecords.decisionAuditor) return Promise.reject(new Error('the audit log is not available'));
       return lifecycleRecords.decisionAuditor.record(decision, input);
     },
+    // Key operations (storage's KeyRegistryService: key:destroy, tenant-key:rotate) into the same chain.
+    recordOperation: (operation) => {
+      const chain = lifecycleRecords.decisionAuditor;
+      if (!chain?.recordOperation) return Promise.reject(new Error('the audit log is not available'));
+      return chain.recordOperation(operation);
+    },
   };
   const grants: GrantStore = {
     grantsFor: (tenant) => {

@@ -31,7 +31,8 @@ export interface BuiltGatewayAccess {
  *   the issuer's discovery document, claim names from OIDC_CLAIM_*;
  * - evaluator: PolicyEvaluator on POLICY_WASM_PATH (default the repository's bundle), reloaded
  *   when the file changes;
- * - auditor: a log line per audited decision (until lifecycle's audit log exists);
+ * - auditor: the composition's (main.ts: `BusDecisionAuditor` on confide.audit.v1; all-in-one:
+ *   lifecycle's chain); without one, a log line per audited decision (tests only: not an audit log);
  * - grants: lifecycle's staff grants over `AccessGrantService.ListActiveGrantsForPolicy` at
  *   LIFECYCLE_GRPC_ADDR, signed as the gateway, cached 5 s (`GrpcGrantStore`; the channel is
  *   opened on the first staff request; a failure refuses that staff request);
