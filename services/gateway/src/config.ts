@@ -1,4 +1,4 @@
-import { oidcEnvShape, parseHostPort, refineTlsEnv, tlsEnvShape, zBool, zDurationMs, zTlsListenAddress } from '@confide/platform';
+import { auditBusEnvShape, oidcEnvShape, parseHostPort, refineTlsEnv, tlsEnvShape, zBool, zDurationMs, zTlsListenAddress } from '@confide/platform';
 import { z } from 'zod';
 
 /** A peer address "host:port" (any host: peers may be remote). */
@@ -42,6 +42,11 @@ export const gatewayConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** OIDC_ISSUER (required), OIDC_AUDIENCE, OIDC_JWKS_URL, OIDC_CLAIM_*, OIDC_MFA_ACR_VALUES: @confide/platform oidcEnvShape. */
   ...oidcEnvShape,
+  /**
+   * KAFKA_BROKERS (required by main.ts), KAFKA_CLIENT_ID, AUDIT_PUBLISH_TIMEOUT (default 5s): the
+   * audit entries on confide.audit.v1 (@confide/platform auditBusEnvShape, docs/adr/0014).
+   */
+  ...auditBusEnvShape,
   /** The compiled policy; default the repository's policies/dist/policy.wasm. Reloaded when the file changes. */
   POLICY_WASM_PATH: z.string().min(1).optional(),
   /**

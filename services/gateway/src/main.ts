@@ -6,19 +6,17 @@
  * consumes no events and serves no gRPC; its health is GET /healthz (liveness) and GET /readyz
  * (peers SERVING).
  */
-import { ConfigError, auditBusConfigSchema, createAuditBusFromConfig, createLogger, errorSummary, loadConfig, onShutdown, startTelemetry } from '@confide/platform';
+import { ConfigError, createAuditBusFromConfig, createLogger, errorSummary, loadConfig, onShutdown, startTelemetry } from '@confide/platform';
 import { gatewayConfigSchema } from './config';
 import { createGatewayModule } from './gateway.module';
 
 async function main(): Promise<void> {
   const config = loadConfig(gatewayConfigSchema);
-  // KAFKA_BROKERS, KAFKA_CLIENT_ID, AUDIT_PUBLISH_TIMEOUT (platform's auditBusEnvShape).
-  const auditConfig = loadConfig(auditBusConfigSchema);
   const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
   const telemetry = await startTelemetry({ serviceName: 'gateway' });
   // Audited decisions into lifecycle's per-tenant chain over confide.audit.v1 (fail closed:
   // docs/adr/0014-audit-over-the-bus.md).
-  const audit = await createAuditBusFromConfig(auditConfig, logger, 'confide-gateway');
+  const audit = await createAuditBusFromConfig(config, logger, 'confide-gateway');
   const module = createGatewayModule({ logger, config, access: { auditor: audit.auditor } });
   try {
     await module.start();
