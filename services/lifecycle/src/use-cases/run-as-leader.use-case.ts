@@ -1,4 +1,4 @@
-import type { Logger } from '@confide/platform';
+import { isAppError, type Logger } from '@confide/platform';
 import type { LeaderElection } from '../ports/leader-election.port';
 
 export interface RunAsLeaderOptions {
@@ -46,7 +46,8 @@ export class RunAsLeader {
         if (this.leading !== was) this.options.logger?.info({ leading: this.leading }, this.leading ? 'leadership acquired' : 'leadership lost');
         if (this.leading && !this.stopped) await this.options.task(this.abort.signal);
       } catch (err) {
-        this.options.logger?.warn({ err: (err as Error).name }, 'leader task failed');
+        // The kind says which (e.g. `unavailable` while storage is still starting); retried at the next tick.
+        this.options.logger?.warn({ err: (err as Error).name, ...(isAppError(err) ? { kind: err.kind } : {}) }, 'leader task failed; retried at the next tick');
       }
     })().finally(() => {
       this.running = undefined;
