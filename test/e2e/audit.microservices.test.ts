@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { streamMeetingAudio } from '@confide/cli';
 import { verifyAuditExport, type PublishedSigningKeys } from '@confide/lifecycle-service';
 import { DevIssuer } from '@confide/platform';
 import { synthesize } from '@confide/testing';
-import { REPO_ROOT, pollUntil, requireInfrastructure, startMicroservices, waitHealthy, type RunningMicroservices } from './support/microservices';
+import { REPO_ROOT, freePort, pollUntil, requireInfrastructure, startMicroservices, waitHealthy, type RunningMicroservices } from './support/microservices';
 
 /**
  * Promise 6 in the microservices mode (docs/adr/0014-audit-over-the-bus.md): each service its own
@@ -30,18 +29,6 @@ interface AuditEntry {
   obligations: string[];
 }
 
-/** A loopback port nothing listens on (bound once, then released). */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('audit over confide.audit.v1 into the tenant chain (microservices)', () => {
   let infraEnv: Record<string, string>;
@@ -137,7 +124,7 @@ describe('audit over confide.audit.v1 into the tenant chain (microservices)', ()
     // A second gateway process next to the first, with the same identity towards storage and
     // lifecycle, whose audit producer points at a loopback port nothing listens on.
     strayIssuer = await DevIssuer.start();
-    const httpAddr = `127.0.0.1:${await closedPort()}`;
+    const httpAddr = `127.0.0.1:${await freePort()}`;
     const logFile = path.join(running.logDir, 'gateway-no-broker.log');
     const fd = openSync(logFile, 'a');
     strayGateway = spawn(process.execPath, [path.join(REPO_ROOT, 'services', 'gateway', 'dist', 'main.js')], {
@@ -154,7 +141,7 @@ describe('audit over confide.audit.v1 into the tenant chain (microservices)', ()
         OIDC_ISSUER: strayIssuer.issuer,
         OIDC_JWKS_URL: strayIssuer.jwksUrl,
         SUBJECT_ASSERTION_KEY_FILE: path.join(running.logDir, 'gateway.key.pem'),
-        KAFKA_BROKERS: `127.0.0.1:${await closedPort()}`,
+        KAFKA_BROKERS: `127.0.0.1:${await freePort()}`,
         AUDIT_PUBLISH_TIMEOUT: '2s',
       },
       stdio: ['ignore', fd, fd],

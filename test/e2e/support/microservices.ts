@@ -106,7 +106,8 @@ export async function requireInfrastructure(): Promise<Record<string, string>> {
   return env;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on (bound once, then released): for a service, or as a closed port. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

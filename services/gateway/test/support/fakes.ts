@@ -18,7 +18,7 @@ import {
   type Report,
   type TranscriptSegment,
 } from '@confide/contracts';
-import { notFound } from '@confide/platform';
+import { notFound, type Decision, type DecisionAuditor, type DecisionInputSummary } from '@confide/platform';
 import type {
   DeleteMeetingCommand,
   EraseTenantCommand,
@@ -332,5 +332,15 @@ export class FakeProcessing implements ProcessingPort {
       transcription: { engine: 'pocketsphinx', language: 'en-US', destination: 'local' },
       insights: { reportEngine: 'extractive-v1', alertRules: [{ ruleId: `rule-of-${tenantId}`, description: 'Payment card number shared', kind: 'pii' }] },
     };
+  }
+}
+
+/** DecisionAuditor in memory: records every audited decision; `failing` makes it refuse like an unwritable audit log. */
+export class FakeAuditor implements DecisionAuditor {
+  readonly records: Array<{ decision: Decision; input: DecisionInputSummary }> = [];
+  failing = false;
+  async record(decision: Decision, input: DecisionInputSummary): Promise<void> {
+    if (this.failing) throw new Error('audit log not writable');
+    this.records.push({ decision, input });
   }
 }

@@ -9,13 +9,10 @@ import {
   PolicyEvaluator,
   SubjectAssertionSigner,
   SubjectAssertionVerifier,
-  type Decision,
-  type DecisionAuditor,
-  type DecisionInputSummary,
   type MintOptions,
 } from '@confide/platform';
 import { createGatewayApp, type GatewayAppDeps } from '../../src/adapters/http/gateway.app';
-import { FakeLifecycle, FakeStorage } from '../support/fakes';
+import { FakeAuditor, FakeLifecycle, FakeStorage } from '../support/fakes';
 
 const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
 const meeting = (meetingId: string, tenantId: string, ownerId: string): Meeting & { ownerId: string } => ({
@@ -43,22 +40,13 @@ afterAll(async () => {
   await issuer.stop();
 });
 
-class RecordingAuditor implements DecisionAuditor {
-  readonly records: Array<{ decision: Decision; input: DecisionInputSummary }> = [];
-  fail = false;
-  async record(decision: Decision, input: DecisionInputSummary): Promise<void> {
-    if (this.fail) throw new Error('audit log unavailable');
-    this.records.push({ decision, input });
-  }
-}
-
 function setup(extra: Partial<GatewayAppDeps> = {}) {
   const storage = new FakeStorage()
     .add({ meeting: meeting('m-alice', 't1', 'alice'), segments: [], alerts: [] })
     .add({ meeting: meeting('m-bob', 't1', 'bob'), segments: [], alerts: [] })
     .add({ meeting: meeting('m-t2', 't2', 'carol'), segments: [], alerts: [] });
   const lifecycle = new FakeLifecycle();
-  const auditor = new RecordingAuditor();
+  const auditor = new FakeAuditor();
   const grants = new InMemoryGrantStore();
   const app = createGatewayApp({
     storage,
@@ -176,7 +164,7 @@ describe('gateway authorization', () => {
 
   it('refuses (503) when the access cannot be audited, without reading content', async () => {
     const { app, auditor, storage } = setup();
-    auditor.fail = true;
+    auditor.failing = true;
     const res = await request(app).get('/api/meetings/m-alice/transcript').set(await member());
     expect(res.status).toBe(503);
     expect(storage.calls.some((c) => c.method === 'getTranscript')).toBe(false);

@@ -6,14 +6,11 @@ import {
   OidcVerifier,
   PolicyEvaluator,
   unavailable,
-  type Decision,
-  type DecisionAuditor,
-  type DecisionInputSummary,
   type MintOptions,
 } from '@confide/platform';
 import { createGatewayApp, type GatewayAppDeps } from '../../src/adapters/http/gateway.app';
 import { CERTIFICATE_KEYS_PATH } from '../../src/adapters/http/certificate-keys.route';
-import { FakeLifecycle, FakeLifecycleRecords, FakeStorage } from '../support/fakes';
+import { FakeAuditor, FakeLifecycle, FakeLifecycleRecords, FakeStorage } from '../support/fakes';
 
 const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
 const silent = createLogger({ service: 'test', level: 'silent' });
@@ -29,19 +26,10 @@ afterAll(async () => {
   await issuer.stop();
 });
 
-class RecordingAuditor implements DecisionAuditor {
-  readonly records: Array<{ decision: Decision; input: DecisionInputSummary }> = [];
-  failing = false;
-  async record(decision: Decision, input: DecisionInputSummary): Promise<void> {
-    if (this.failing) throw new Error('audit table not writable');
-    this.records.push({ decision, input });
-  }
-}
-
 function setup(extra: Partial<GatewayAppDeps> = {}) {
   const lifecycle = new FakeLifecycle();
   const records = new FakeLifecycleRecords();
-  const auditor = new RecordingAuditor();
+  const auditor = new FakeAuditor();
   const app = createGatewayApp({
     storage: new FakeStorage(),
     lifecycle,

@@ -7,13 +7,10 @@ import {
   OidcVerifier,
   PolicyEvaluator,
   unavailable,
-  type Decision,
-  type DecisionAuditor,
-  type DecisionInputSummary,
   type MintOptions,
 } from '@confide/platform';
 import { createGatewayApp, type GatewayAppDeps } from '../../src/adapters/http/gateway.app';
-import { FakeLifecycle, FakeLifecycleRecords, FakeStorage } from '../support/fakes';
+import { FakeAuditor, FakeLifecycle, FakeLifecycleRecords, FakeStorage } from '../support/fakes';
 
 const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
 const silent = createLogger({ service: 'test', level: 'silent' });
@@ -29,13 +26,6 @@ afterAll(async () => {
   await issuer.stop();
 });
 
-class RecordingAuditor implements DecisionAuditor {
-  readonly records: Array<{ decision: Decision; input: DecisionInputSummary }> = [];
-  async record(decision: Decision, input: DecisionInputSummary): Promise<void> {
-    this.records.push({ decision, input });
-  }
-}
-
 const meeting = (meetingId: string, tenantId: string): Meeting => ({
   meetingId,
   tenantId,
@@ -50,7 +40,7 @@ const meeting = (meetingId: string, tenantId: string): Meeting => ({
 function setup(extra: Partial<GatewayAppDeps> = {}) {
   const storage = new FakeStorage().add({ meeting: meeting('m1', 't1'), segments: [], alerts: [] });
   const records = new FakeLifecycleRecords();
-  const auditor = new RecordingAuditor();
+  const auditor = new FakeAuditor();
   const app = createGatewayApp({
     storage,
     lifecycle: new FakeLifecycle(),

@@ -7,14 +7,11 @@ import {
   InMemoryGrantStore,
   OidcVerifier,
   PolicyEvaluator,
-  type Decision,
-  type DecisionAuditor,
-  type DecisionInputSummary,
   type MintOptions,
 } from '@confide/platform';
 import { createGatewayApp, type GatewayAppDeps } from '../../src/adapters/http/gateway.app';
 import { fromDownstream } from '../../src/adapters/grpc/downstream-error';
-import { FakeLifecycle, FakeLifecycleRecords, FakeProcessing, FakeStorage, FakeTenantKeys } from '../support/fakes';
+import { FakeAuditor, FakeLifecycle, FakeLifecycleRecords, FakeProcessing, FakeStorage, FakeTenantKeys } from '../support/fakes';
 
 const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
 const silent = createLogger({ service: 'test', level: 'silent' });
@@ -30,19 +27,10 @@ afterAll(async () => {
   await issuer.stop();
 });
 
-class RecordingAuditor implements DecisionAuditor {
-  readonly records: Array<{ decision: Decision; input: DecisionInputSummary }> = [];
-  failing = false;
-  async record(decision: Decision, input: DecisionInputSummary): Promise<void> {
-    if (this.failing) throw new Error('audit table not writable');
-    this.records.push({ decision, input });
-  }
-}
-
 function setup(extra: Partial<GatewayAppDeps> = {}) {
   const keys = new FakeTenantKeys();
   const processing = new FakeProcessing();
-  const auditor = new RecordingAuditor();
+  const auditor = new FakeAuditor();
   const app = createGatewayApp({
     processing,
     storage: new FakeStorage(),

@@ -2,6 +2,7 @@ import type { Clock, Logger } from '@confide/platform';
 import type { AuditLog } from '../ports/audit-log.port';
 import type { DataKeyShredder } from '../ports/data-key-shredder.port';
 import type { StorageMaintenance } from '../ports/storage-maintenance.port';
+import { allTenants } from './tenant-pages';
 
 export const DEFAULT_AUDIO_KEY_MAX_AGE_MS = 72 * 60 * 60 * 1000;
 export const AUDIO_KEY_DEADLINE_ACTOR = 'system:audio-key-deadline';
@@ -32,38 +33,31 @@ export class AudioKeyDeadlineSweep {
     const cutoff = this.deps.clock.now() - (this.deps.maxAgeMs ?? DEFAULT_AUDIO_KEY_MAX_AGE_MS);
     let destroyed = 0;
     let failed = 0;
-    let after = '';
-    for (;;) {
-      if (signal?.aborted) break;
-      const tenants = await this.deps.storage.listTenants(after, pageSize);
-      for (const tenantId of tenants) {
-        const seen = new Set<string>();
-        for (;;) {
-          if (signal?.aborted) break;
-          const due = (await this.deps.storage.listAudioKeysDue(tenantId, cutoff, pageSize + seen.size)).filter((m) => !seen.has(m));
-          if (due.length === 0) break;
-          for (const meetingId of due) {
-            seen.add(meetingId);
-            try {
-              const wasActive = await this.deps.keys.destroy(tenantId, meetingId, 'audio');
-              await this.deps.audit.append({
-                tenantId,
-                actor: AUDIO_KEY_DEADLINE_ACTOR,
-                action: DESTROY_AUDIO_KEY_ACTION,
-                resource: `meeting/${meetingId}`,
-                outcome: 'success',
-                atMs: this.deps.clock.now(),
-              });
-              if (wasActive) destroyed++;
-            } catch (err) {
-              failed++;
-                  this.deps.logger.warn({ tenantId, meetingId, err: (err as Error).name }, 'audio key deadline: destroy failed');
-            }
+    for await (const tenantId of allTenants(this.deps.storage, pageSize, signal)) {
+      const seen = new Set<string>();
+      for (;;) {
+        if (signal?.aborted) break;
+        const due = (await this.deps.storage.listAudioKeysDue(tenantId, cutoff, pageSize + seen.size)).filter((m) => !seen.has(m));
+        if (due.length === 0) break;
+        for (const meetingId of due) {
+          seen.add(meetingId);
+          try {
+            const wasActive = await this.deps.keys.destroy(tenantId, meetingId, 'audio');
+            await this.deps.audit.append({
+              tenantId,
+              actor: AUDIO_KEY_DEADLINE_ACTOR,
+              action: DESTROY_AUDIO_KEY_ACTION,
+              resource: `meeting/${meetingId}`,
+              outcome: 'success',
+              atMs: this.deps.clock.now(),
+            });
+            if (wasActive) destroyed++;
+          } catch (err) {
+            failed++;
+            this.deps.logger.warn({ tenantId, meetingId, err: (err as Error).name }, 'audio key deadline: destroy failed');
           }
         }
       }
-      if (tenants.length < pageSize) break;
-      after = tenants[tenants.length - 1]!;
     }
     if (destroyed > 0 || failed > 0) this.deps.logger.info({ destroyed, failed }, 'audio key deadline sweep finished');
     return { destroyed, failed };

@@ -2,6 +2,7 @@ import type { Clock, Logger } from '@confide/platform';
 import type { ErasureRequestRecord } from '../domain/erasure';
 import type { ErasureRequests } from '../ports/erasure-requests.port';
 import type { StorageMaintenance } from '../ports/storage-maintenance.port';
+import { allTenants } from './tenant-pages';
 
 /** A pending erasure younger than this is left to the request that is probably still running it. */
 export const DEFAULT_ERASURE_RESUME_MIN_AGE_MS = 60_000;
@@ -43,42 +44,34 @@ export class ErasureResumeSweep {
     const cutoff = this.deps.clock.now() - (this.deps.minAgeMs ?? DEFAULT_ERASURE_RESUME_MIN_AGE_MS);
     let resumed = 0;
     let failed = 0;
-    let after = '';
-    for (;;) {
-      if (signal?.aborted) break;
-      const tenants = await this.deps.storage.listTenants(after, pageSize);
-      for (const tenantId of tenants) {
+    for await (const tenantId of allTenants(this.deps.storage, pageSize, signal)) {
+      // Each erasure is tried once per run: those that fail again stay at the head of the
+      // oldest-first list, so each page asks for as many more as were already tried.
+      const tried = new Set<string>();
+      for (;;) {
         if (signal?.aborted) break;
-        // Each erasure is tried once per run: those that fail again stay at the head of the
-        // oldest-first list, so each page asks for as many more as were already tried.
-        const tried = new Set<string>();
-        for (;;) {
+        const page = (await this.deps.requests.pending(tenantId, pageSize + tried.size)).filter(
+          (r) => r.requestedAtMs <= cutoff && !tried.has(r.erasureId),
+        );
+        if (page.length === 0) break;
+        for (const record of page) {
           if (signal?.aborted) break;
-          const page = (await this.deps.requests.pending(tenantId, pageSize + tried.size)).filter(
-            (r) => r.requestedAtMs <= cutoff && !tried.has(r.erasureId),
-          );
-          if (page.length === 0) break;
-          for (const record of page) {
-            if (signal?.aborted) break;
-            tried.add(record.erasureId);
-            try {
-              if (await this.resumeOne(record)) resumed++;
-            } catch (err) {
-              if ((err as { kind?: string }).kind === 'not-found') {
-                resumed++;
-                continue;
-              }
-              failed++;
-              this.deps.logger.warn(
-                { tenantId, erasureId: record.erasureId, subject: record.subject.kind, err: (err as Error).name },
-                'erasure resume failed; it stays pending for the next run',
-              );
+          tried.add(record.erasureId);
+          try {
+            if (await this.resumeOne(record)) resumed++;
+          } catch (err) {
+            if ((err as { kind?: string }).kind === 'not-found') {
+              resumed++;
+              continue;
             }
+            failed++;
+            this.deps.logger.warn(
+              { tenantId, erasureId: record.erasureId, subject: record.subject.kind, err: (err as Error).name },
+              'erasure resume failed; it stays pending for the next run',
+            );
           }
         }
       }
-      if (tenants.length < pageSize) break;
-      after = tenants[tenants.length - 1]!;
     }
     if (resumed > 0 || failed > 0) this.deps.logger.info({ resumed, failed }, 'erasure resume sweep finished');
     return { resumed, failed };

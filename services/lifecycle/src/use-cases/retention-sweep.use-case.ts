@@ -3,6 +3,7 @@ import { retentionCutoffMs } from '../domain/retention-policy';
 import type { AuditLog } from '../ports/audit-log.port';
 import type { RetentionPolicyRepository } from '../ports/retention-policy.port';
 import type { StorageMaintenance } from '../ports/storage-maintenance.port';
+import { allTenants } from './tenant-pages';
 
 export const RETENTION_ACTOR = 'system:retention';
 export const ARCHIVE_MEETING_ACTION = 'meeting:archive';
@@ -48,22 +49,14 @@ export class RetentionSweep {
   async run(signal?: AbortSignal): Promise<RetentionSweepResult> {
     const pageSize = this.deps.pageSize ?? 100;
     const result: RetentionSweepResult = { tenants: 0, deleted: 0, archived: 0, failed: 0 };
-    let after = '';
-    for (;;) {
-      if (signal?.aborted) break;
-      const tenants = await this.deps.storage.listTenants(after, pageSize);
-      for (const tenantId of tenants) {
-        if (signal?.aborted) break;
-        result.tenants++;
-        try {
-          await this.sweepTenant(tenantId, pageSize, result, signal);
-        } catch (err) {
-          result.failed++;
-          this.deps.logger.warn({ tenantId, err: (err as Error).name }, 'retention sweep of a tenant failed');
-        }
+    for await (const tenantId of allTenants(this.deps.storage, pageSize, signal)) {
+      result.tenants++;
+      try {
+        await this.sweepTenant(tenantId, pageSize, result, signal);
+      } catch (err) {
+        result.failed++;
+        this.deps.logger.warn({ tenantId, err: (err as Error).name }, 'retention sweep of a tenant failed');
       }
-      if (tenants.length < pageSize) break;
-      after = tenants[tenants.length - 1]!;
     }
     this.deps.logger.info({ ...result }, 'retention sweep finished');
     return result;
