@@ -8,7 +8,7 @@
 // each measured sequentially (latency p50/p99 per record) and at a concurrency (throughput), over
 // `BENCH_TENANTS` tenants round-robin. Then the lag from the bus's ack until lifecycle's consumer
 // (RecordAuditEntry.appendOnce, as in services/lifecycle) has the entry in the tenant's chain.
-/* global process, performance */
+/* global process, performance, setTimeout */
 // Usage: pnpm infra:up && pnpm build && node bench/audit/audit.bench.mjs [records, default 2000]   (writes bench/results/audit.json)
 // BENCH_CONCURRENCY (32), BENCH_TENANTS (8). Kafka from KAFKA_BROKERS or .state/infra/env; PostgreSQL: a
 // private embedded instance (default settings: synchronous commit on).
