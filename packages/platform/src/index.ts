@@ -34,6 +34,7 @@ export * from './grpc/proto-root';
 export * from './grpc/grpc.server';
 export * from './grpc/unary.handler';
 export * from './grpc/grpc.client';
+export * from './grpc/caller-check';
 export * from './tls';
 export * from './telemetry/telemetry';
 // runtime: composition

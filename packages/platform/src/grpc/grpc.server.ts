@@ -4,6 +4,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from 'grpc-health-check';
 import { AppError } from '../errors/app-error';
+import { isCallerChecked } from './caller-check';
 import { isLoopbackHost, parseHostPort } from '../config/schema.helpers';
 import type { Logger } from '../logging/logger';
 import type { GrpcServiceRegistration } from '../runtime/service-module';
@@ -28,6 +29,11 @@ export interface GrpcServerOptions {
   protoRoot?: string;
   /** Serve gRPC server reflection (default true). */
   reflection?: boolean;
+  /**
+   * Accept services whose handlers carry no caller check (`markCallerChecked`). For the fake
+   * servers of tests only; every service of Confide decides its caller on every RPC.
+   */
+  allowUncheckedHandlers?: boolean;
 }
 
 /** The overall health entry (service name ""). */
@@ -40,6 +46,7 @@ type State = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
  * overall), server reflection over the repository's protos, and graceful shutdown.
  * With `tls` it serves TLS 1.3 only (mTLS with a CA) on any address; plaintext is only
  * allowed on loopback: binding another host without TLS throws 'failed-precondition'.
+ * `add` refuses a service with a handler that does not decide its caller (caller-check.ts).
  */
 export class GrpcServer {
   private readonly server: grpc.Server;
@@ -62,6 +69,15 @@ export class GrpcServer {
   add(reg: GrpcServiceRegistration): void {
     if (this.state !== 'new') throw new AppError('failed-precondition', `cannot add ${reg.name}: server already started`);
     if (this.services.includes(reg.name)) throw new AppError('already-exists', `service ${reg.name} already registered`);
+    if (!this.opts.allowUncheckedHandlers) {
+      const implementation = reg.implementation as Record<string, unknown>;
+      const unchecked = Object.entries(reg.definition as Record<string, { originalName?: string }>)
+        .filter(([name, method]) => !isCallerChecked(implementation[name] ?? (method.originalName ? implementation[method.originalName] : undefined)))
+        .map(([name]) => name);
+      if (unchecked.length > 0) {
+        throw new AppError('failed-precondition', `${reg.name}: no caller check on ${unchecked.join(', ')} (authorizeRpc, or markCallerChecked where the handler decides)`);
+      }
+    }
     this.server.addService(reg.definition, reg.implementation);
     this.services.push(reg.name);
     this.health.setStatus(reg.name, 'NOT_SERVING');

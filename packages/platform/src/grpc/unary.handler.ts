@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { isCallerChecked, markCallerChecked } from './caller-check';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '../logging/logger';
 import { extractTraceContext } from '../telemetry/trace-context';
@@ -36,7 +37,7 @@ export function unaryHandler<Req, Res>(
   logger: Logger,
   fn: (req: Req, ctx: UnaryContext) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
+  const handler: grpc.handleUnaryCall<Req, Res> = (call, callback) => {
     const controller = new AbortController();
     const onCancelled = (): void => controller.abort(serviceError(grpc.status.CANCELLED, 'call cancelled by the client'));
     call.on('cancelled', onCancelled);
@@ -79,4 +80,6 @@ export function unaryHandler<Req, Res>(
         },
       );
   };
+  // A caller check inside `fn` (authorizeRpc) makes the handler a checked one (GrpcServer.add).
+  return isCallerChecked(fn) ? markCallerChecked(handler) : handler;
 }

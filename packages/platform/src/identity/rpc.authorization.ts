@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error';
+import { markCallerChecked } from '../grpc/caller-check';
 import type { UnaryContext } from '../grpc/unary.handler';
 import { systemClock, type Clock } from '../runtime/clock';
 import { enforceDecision, type DecisionAuditor } from '../policy/decision.auditor';
@@ -77,7 +78,7 @@ export function authorizeRpc<Req, Res>(
   const userAction = spec.user ? (spec.user.action ?? RPC_USER_ACTIONS[method]) : undefined;
   if (spec.user && !userAction) throw new AppError('invalid-argument', `no end-user action for ${method}`);
   const clock = deps.clock ?? systemClock;
-  return async (req, ctx) => {
+  return markCallerChecked(async (req: Req, ctx: UnaryContext): Promise<Res> => {
     const values = ctx.metadata.get(SUBJECT_ASSERTION_METADATA);
     const token = values.length === 1 && typeof values[0] === 'string' ? values[0] : undefined;
     const { caller, subject } = await deps.verifier.verify(token);
@@ -99,5 +100,16 @@ export function authorizeRpc<Req, Res>(
       if (!user.allowed) refuse(user.refusal);
     }
     return fn(req, { ...ctx, caller, ...(subject ? { subject } : {}) });
-  };
+  });
+}
+
+/**
+ * The handler of an RPC whose service was built without authorization: it refuses every call
+ * (UNAUTHENTICATED), so a composition that forgets the authorization serves nothing. Marked as
+ * a caller check (caller-check.ts).
+ */
+export function refuseEveryCaller<Req, Res>(): (req: Req, ctx: UnaryContext) => Promise<Res> {
+  return markCallerChecked(async (): Promise<Res> => {
+    throw new AppError('unauthenticated', 'the caller identity is missing or invalid');
+  });
 }

@@ -12,7 +12,14 @@ import { service as healthService } from 'grpc-health-check';
 import {
   AppError,
   GrpcServer,
+  LoggingDecisionAuditor,
+  PolicyEvaluator,
+  authorizeRpc,
   callUnary,
+  generateServiceTrust,
+  markCallerChecked,
+  refuseEveryCaller,
+  subjectAssertionMetadata,
   createGrpcClient,
   createLogger,
   grpcStatusToAppError,
@@ -55,7 +62,7 @@ describe('GrpcServer, unaryHandler and callUnary', () => {
     sink = new FakeLogSink();
     logger = createLogger({ service: 'test', destination: sink });
     behaviour = async () => DescribeEngineResponse.fromPartial({ engine: 'fake', language: 'en', destination: 'local' });
-    server = new GrpcServer({ address: '127.0.0.1:0', logger });
+    server = new GrpcServer({ address: '127.0.0.1:0', logger, allowUncheckedHandlers: true }); // a test service
     server.add({
       name: SERVICE,
       definition: TranscriptionServiceService,
@@ -217,5 +224,61 @@ describe('grpcStatusToAppError', () => {
     expect(appError).toBeInstanceOf(AppError);
     expect(appError.kind).toBe(kind);
     expect(appError.message).toContain('details here');
+  });
+});
+
+describe('GrpcServer: every RPC decides its caller', () => {
+  const logger = createLogger({ service: 'test', level: 'silent' });
+  const describeEngine = async (): Promise<DescribeEngineResponse> => DescribeEngineResponse.fromPartial({ engine: 'fake', language: 'en', destination: 'local' });
+
+  it('refuses to register a service with a handler that checks no caller, naming it', () => {
+    const server = new GrpcServer({ address: '127.0.0.1:0', logger });
+    expect(() =>
+      server.add({ name: SERVICE, definition: TranscriptionServiceService, implementation: { describeEngine: unaryHandler(logger, describeEngine) } }),
+    ).toThrow(`${SERVICE}: no caller check on describeEngine`);
+  });
+
+  it('serves handlers behind authorizeRpc (the mark passes through unaryHandler), refusing callers it cannot identify', async () => {
+    const trust = await generateServiceTrust(['gateway']);
+    const evaluator = await PolicyEvaluator.load({ logger, watch: false });
+    const server = new GrpcServer({ address: '127.0.0.1:0', logger });
+    server.add({
+      name: SERVICE,
+      definition: TranscriptionServiceService,
+      implementation: {
+        describeEngine: unaryHandler(
+          logger,
+          authorizeRpc(
+            { evaluator, verifier: trust.verifier, auditor: new LoggingDecisionAuditor(logger) },
+            { method: `${SERVICE}/DescribeEngine`, user: { resource: (_req: DescribeEngineRequest, subject) => ({ tenant: subject.tenant, kind: 'tenant-settings' }) } },
+            describeEngine,
+          ),
+        ),
+      },
+    });
+    const { port } = await server.start();
+    const client = createGrpcClient(TranscriptionServiceClient, `127.0.0.1:${port}`);
+    try {
+      await expect(callUnary(client, 'describeEngine', {})).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+      const admin = { id: 'a', tenant: 't1', roles: ['admin'], kind: 'user' as const, mfa: false };
+      const res = await callUnary<DescribeEngineRequest, DescribeEngineResponse>(client, 'describeEngine', {}, {
+        metadata: subjectAssertionMetadata(await trust.signer('gateway').sign(admin)),
+      });
+      expect(res.engine).toBe('fake');
+    } finally {
+      client.close();
+      evaluator.close();
+      await server.shutdown({ graceMs: 0 });
+    }
+  });
+
+  it('accepts a handler that refuses everyone, and one that marks its own check', () => {
+    const refusing = new GrpcServer({ address: '127.0.0.1:0', logger });
+    expect(() =>
+      refusing.add({ name: SERVICE, definition: TranscriptionServiceService, implementation: { describeEngine: unaryHandler(logger, refuseEveryCaller()) } }),
+    ).not.toThrow();
+    const marked = new GrpcServer({ address: '127.0.0.1:0', logger });
+    const selfChecked = markCallerChecked(unaryHandler(logger, describeEngine));
+    expect(() => marked.add({ name: SERVICE, definition: TranscriptionServiceService, implementation: { describeEngine: selfChecked } })).not.toThrow();
   });
 });

@@ -69,7 +69,7 @@ describe('runServiceModules', () => {
     const events: string[] = [];
     const a = new FakeModule('a', events, true);
     const b = new FakeModule('b', events);
-    const server = new GrpcServer({ address: '127.0.0.1:0', logger });
+    const server = new GrpcServer({ address: '127.0.0.1:0', logger, allowUncheckedHandlers: true }); // fake modules
     const running = await runServiceModules({
       modules: [a, b],
       server,
@@ -120,7 +120,7 @@ describe('runServiceModules', () => {
       },
       stop: async () => void events.push('stop broken'),
     };
-    const server = new GrpcServer({ address: '127.0.0.1:0', logger });
+    const server = new GrpcServer({ address: '127.0.0.1:0', logger, allowUncheckedHandlers: true }); // fake modules
     await expect(runServiceModules({ modules: [ok, broken], server, logger })).rejects.toThrow('cannot start');
     expect(events).toEqual(['start ok', 'stop ok']);
   });

@@ -57,7 +57,7 @@ describe('createServiceKeys', () => {
       rotateTenantKey: unaryHandler(logger, unexpected),
       getTenantKeyStatus: unaryHandler(logger, unexpected),
     };
-    const server = new GrpcServer({ address: '127.0.0.1:0', logger });
+    const server = new GrpcServer({ address: '127.0.0.1:0', logger, allowUncheckedHandlers: true }); // a fake key registry
     server.add({ name: 'confide.storage.v1.KeyRegistryService', definition: KeyRegistryServiceService, implementation });
     const { port } = await server.start();
     const config = loadConfig(schema, { KMS: 'local', KMS_LOCAL_DIR: dir, KEY_REGISTRY_GRPC_ADDR: `127.0.0.1:${port}` });

@@ -5,7 +5,7 @@ import {
   type StreamMeetingRequest,
   type StreamMeetingResponse,
 } from '@confide/contracts';
-import { cancelled, toServiceError, type GrpcServiceRegistration, type Logger } from '@confide/platform';
+import { cancelled, markCallerChecked, toServiceError, type GrpcServiceRegistration, type Logger } from '@confide/platform';
 import type { ResponseSink } from '../../ports/response-sink.port';
 import type { StreamMeetingUseCase } from '../../use-cases/stream-meeting.use-case';
 import { bearerTokenOf } from '../policy/policy.stream-access';
@@ -51,9 +51,11 @@ export class CallResponseSink implements ResponseSink {
 /** The IngestService implementation over the StreamMeeting use case. */
 export function ingestGrpcService(useCase: StreamMeetingUseCase, logger: Logger): GrpcServiceRegistration {
   const implementation: IngestServiceServer = {
-    streamMeeting: (call) => {
+    // The caller is decided by the use case at the start message (StreamAccess: the bearer token
+    // and meeting:stream), before anything is published.
+    streamMeeting: markCallerChecked((call: MeetingCall) => {
       void handleStreamMeeting(call, useCase, logger);
-    },
+    }),
   };
   return { name: INGEST_SERVICE_NAME, definition: IngestServiceService, implementation };
 }

@@ -17,6 +17,8 @@ import {
   type GrpcServiceRegistration,
   type Logger,
   type RpcAuthorizationDeps,
+  markCallerChecked,
+  refuseEveryCaller,
 } from '@confide/platform';
 import type * as grpc from '@grpc/grpc-js';
 import { requireId } from '../../domain/staff-grant';
@@ -63,11 +65,10 @@ export function auditGrpcService(deps: AuditGrpcDeps): GrpcServiceRegistration {
         { method: `${AUDIT_SERVICE_NAME}/ExportAuditLog`, user: { action: 'audit:export', resource: (req) => tenantResource(req.tenantId) } },
         async (req) => requireId('tenant_id', req.tenantId),
       )
-    : async (): Promise<string> => {
-        throw new AppError('unauthenticated', 'the caller identity is missing or invalid');
-      };
+    : refuseEveryCaller<ExportAuditLogRequest, string>();
 
-  const exportAuditLog: grpc.handleServerStreamingCall<ExportAuditLogRequest, ExportAuditLogResponse> = (call) => {
+  // Decides its caller (authorizeExport) before the first line is read.
+  const exportAuditLog: grpc.handleServerStreamingCall<ExportAuditLogRequest, ExportAuditLogResponse> = markCallerChecked((call) => {
     const controller = new AbortController();
     const onCancelled = (): void => controller.abort();
     call.on('cancelled', onCancelled);
@@ -98,7 +99,7 @@ export function auditGrpcService(deps: AuditGrpcDeps): GrpcServiceRegistration {
         call.emit('error', toServiceError(err, logger));
       })
       .finally(() => call.removeListener('cancelled', onCancelled));
-  };
+  });
 
   const implementation: AuditServiceServer = {
     exportAuditLog,

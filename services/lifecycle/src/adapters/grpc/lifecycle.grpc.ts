@@ -25,8 +25,8 @@ import {
   type GrpcServiceRegistration,
   type Logger,
   type RpcAuthorizationDeps,
-  type UnaryContext,
   type UserAction,
+  refuseEveryCaller,
 } from '@confide/platform';
 import { parseRetention, type RetentionPolicy } from '../../domain/retention-policy';
 import { requireId } from '../../domain/staff-grant';
@@ -121,9 +121,7 @@ export function lifecycleGrpcService(deps: LifecycleGrpcDeps): GrpcServiceRegist
           return { meetingId: result.meetingId, erased: result.erased, erasedAtUnixMs: result.erasedAtMs };
         },
       )
-    : async (_req: DeleteMeetingRequest, _ctx: UnaryContext): Promise<DeleteMeetingResponse> => {
-        throw new AppError('unauthenticated', 'the caller identity is missing or invalid');
-      };
+    : refuseEveryCaller<DeleteMeetingRequest, DeleteMeetingResponse>();
   const erasure = deps.erasure;
   const certificateOf = async (tenantId: string, certificateId: string): Promise<IssuedCertificate | undefined> => {
     const document = certificateId && erasure ? await erasure.certificates.getDocument(tenantId, certificateId) : undefined;

@@ -3,6 +3,7 @@ import {
   authorizeRpc,
   buildPolicyInput,
   enforceDecision,
+  refuseEveryCaller,
   toPolicySubject,
   unaryHandler,
   type AuthorizedUnaryContext,
@@ -11,14 +12,10 @@ import {
   type RpcAuthorizationDeps,
   type RpcAuthorizationSpec,
   type Subject,
-  type UnaryContext,
   type UserAction,
 } from '@confide/platform';
 import type * as grpc from '@grpc/grpc-js';
 
-const refuseUnauthenticated = async (): Promise<never> => {
-  throw new AppError('unauthenticated', 'the caller identity is missing or invalid');
-};
 
 /**
  * A unary handler behind `authorizeRpc` (ADR 0009): the caller service's `rpc:` action and,
@@ -31,7 +28,7 @@ export function guardedUnary<Req, Res>(
   spec: RpcAuthorizationSpec<Req>,
   fn: (req: Req, ctx: AuthorizedUnaryContext) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
-  return unaryHandler<Req, Res>(logger, authorization ? authorizeRpc(authorization, spec, fn) : (refuseUnauthenticated as (req: Req, ctx: UnaryContext) => Promise<Res>));
+  return unaryHandler<Req, Res>(logger, authorization ? authorizeRpc(authorization, spec, fn) : refuseEveryCaller<Req, Res>());
 }
 
 /** The end user of an authorized call; RPCs acting for a user refuse a call without one. */

@@ -26,6 +26,7 @@ import {
   type PolicyResource,
   type RpcAuthorizationDeps,
   type UnaryContext,
+  refuseEveryCaller,
 } from '@confide/platform';
 import { requireId, requireMeetingRef } from '../../domain/identifiers';
 import type { RotateTenantKey } from '../../use-cases/rotate-tenant-key.use-case';
@@ -98,11 +99,7 @@ export function keyRegistryGrpcService(deps: KeyRegistryGrpcDeps): GrpcServiceRe
     user: ((req: Req) => Partial<PolicyResource>) | undefined,
     fn: (req: Req, ctx: AuthorizedUnaryContext) => Promise<Res>,
   ): ((req: Req, ctx: UnaryContext) => Promise<Res>) => {
-    if (!authorization) {
-      return async () => {
-        throw new AppError('unauthenticated', 'the caller identity is missing or invalid');
-      };
-    }
+    if (!authorization) return refuseEveryCaller<Req, Res>();
     return authorizeRpc<Req, Res>(authorization, { method: `${KEY_REGISTRY_SERVICE_NAME}/${method}`, ...(user ? { user: { resource: user } } : {}) }, fn);
   };
 

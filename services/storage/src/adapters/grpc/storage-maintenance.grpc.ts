@@ -17,7 +17,6 @@ import {
   type StorageMaintenanceServiceServer,
 } from '@confide/contracts';
 import {
-  AppError,
   authorizeRpc,
   unaryHandler,
   type AuthorizedUnaryContext,
@@ -25,6 +24,7 @@ import {
   type Logger,
   type RpcAuthorizationDeps,
   type UnaryContext,
+  refuseEveryCaller,
 } from '@confide/platform';
 import type { MaintainMeetings } from '../../use-cases/maintain-meetings.use-case';
 
@@ -47,11 +47,7 @@ export function storageMaintenanceGrpcService(deps: StorageMaintenanceGrpcDeps):
   if (!authorization) logger.warn('StorageMaintenanceService has no caller authorization configured: every RPC is refused');
 
   const guarded = <Req, Res>(method: string, fn: (req: Req, ctx: AuthorizedUnaryContext) => Promise<Res>): ((req: Req, ctx: UnaryContext) => Promise<Res>) => {
-    if (!authorization) {
-      return async () => {
-        throw new AppError('unauthenticated', 'the caller identity is missing or invalid');
-      };
-    }
+    if (!authorization) return refuseEveryCaller<Req, Res>();
     return authorizeRpc<Req, Res>(authorization, { method: `${STORAGE_MAINTENANCE_SERVICE_NAME}/${method}` }, fn);
   };
 

@@ -15,7 +15,6 @@ import {
   type StorageServiceServer,
 } from '@confide/contracts';
 import {
-  AppError,
   authorizeRpc,
   unaryHandler,
   type AuthorizedUnaryContext,
@@ -24,6 +23,7 @@ import {
   type PolicyResource,
   type RpcAuthorizationDeps,
   type UnaryContext,
+  refuseEveryCaller,
 } from '@confide/platform';
 import type { PurgeMeeting } from '../../use-cases/purge-meeting.use-case';
 import type { QueryMeetings } from '../../use-cases/query-meetings.use-case';
@@ -65,11 +65,7 @@ export function storageGrpcService(deps: StorageGrpcDeps): GrpcServiceRegistrati
     user: ((req: Req) => Partial<PolicyResource>) | undefined,
     fn: (req: Req, ctx: AuthorizedUnaryContext) => Promise<Res>,
   ): ((req: Req, ctx: UnaryContext) => Promise<Res>) => {
-    if (!authorization) {
-      return async () => {
-        throw new AppError('unauthenticated', 'the caller identity is missing or invalid');
-      };
-    }
+    if (!authorization) return refuseEveryCaller<Req, Res>();
     return authorizeRpc<Req, Res>(authorization, { method: `${STORAGE_SERVICE_NAME}/${method}`, ...(user ? { user: { resource: user } } : {}) }, fn);
   };
 
