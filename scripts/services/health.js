@@ -6,6 +6,7 @@
 // Polls until healthy or the wait (default 0 = one probe) runs out. Exit 0 healthy, 1 not.
 // TLS (services started with TLS_CERT_FILE/TLS_KEY_FILE/TLS_CA_FILE): set HEALTH_TLS_CA_FILE (and,
 // for mTLS, HEALTH_TLS_CERT_FILE + HEALTH_TLS_KEY_FILE); https:// URLs then trust that CA.
+// Without HEALTH_TLS_CA_FILE the probe is plaintext, to a loopback address only (exit 2 otherwise).
 // Prints one line: "SERVING", or the last status/error (no payloads, no credentials).
 'use strict';
 /* global fetch, AbortSignal -- Node 20 globals */
@@ -15,6 +16,8 @@ const path = require('node:path');
 
 const platform = path.resolve(__dirname, '..', '..', 'packages', 'platform');
 const load = (name) => require(require.resolve(name, { paths: [platform] }));
+// The same loopback rule as the services' own clients (platform's grpcClientCredentials).
+const { isLoopbackHost, parseHostPort } = require(path.join(platform, 'dist', 'index.js'));
 
 const [kind, target, waitArg = '0'] = process.argv.slice(2);
 const waitMs = Math.max(0, Number(waitArg) || 0) * 1000;
@@ -65,8 +68,25 @@ async function httpProbe(url) {
   }
 }
 
+/** Plaintext only to loopback: elsewhere the probe needs TLS (HEALTH_TLS_CA_FILE, https://). */
+function requireLoopbackForPlaintext(host) {
+  if (host !== undefined && isLoopbackHost(host.replace(/^\[(.*)\]$/, '$1'))) return;
+  process.stderr.write('health.js: plaintext probes go to a loopback address only; use TLS (HEALTH_TLS_CA_FILE, https://) elsewhere\n');
+  process.exit(2);
+}
+
 async function main() {
   if (!target || (kind !== 'grpc' && kind !== 'http')) usage();
+  if (kind === 'grpc' && !tlsFiles) requireLoopbackForPlaintext(parseHostPort(target)?.host);
+  if (kind === 'http' && !target.startsWith('https:')) {
+    let host;
+    try {
+      host = new URL(target).hostname;
+    } catch {
+      usage();
+    }
+    requireLoopbackForPlaintext(host);
+  }
   let probe;
   let close = () => undefined;
   if (kind === 'grpc') {
