@@ -1,5 +1,5 @@
 import { StorageServiceClient, type GetTranscriptResponse } from '@confide/contracts';
-import { SIGNING_KEY_NAME, callUnary, createGrpcClient, tenantKeyName, unavailable, type Clock, type KeyPurpose } from '@confide/platform';
+import { SIGNING_KEY_NAME, callUnary, createGrpcClient, tenantKeyName, unavailable, type Clock, type KeyPurpose, createLogger } from '@confide/platform';
 import { Client } from 'pg';
 import { verifyDeletionCertificate } from '../../src/domain/deletion-certificate';
 import { publishedSigningKeys } from '../../src/domain/signing';
@@ -15,6 +15,9 @@ import { RestoreArchivedMeeting } from '../../src/use-cases/restore-archived-mee
 import { RetentionSweep } from '../../src/use-cases/retention-sweep.use-case';
 import { DB_START_TIMEOUT_MS, sequentialIds } from './support/lifecycle-db';
 import { logger, startErasureStack, type ErasureStack } from './support/erasure-stack';
+
+/** Measured figures of this test (ids, counts and milliseconds only), through the redacting logger. */
+const figures = createLogger({ service: 'erasure-test' });
 
 const DAY = 24 * 60 * 60 * 1000;
 const SEGMENTS = 400;
@@ -174,10 +177,7 @@ describe('DeleteMeeting on real PostgreSQL: crypto first, physical purge after',
     const result = await useCase.execute({ tenantId, meetingId, requestedBy: 'admin-1', reason: 'customer request' });
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     // Measured, not asserted (machine-dependent): crypto-erasure, purge, signed certificate, event.
-    // eslint-disable-next-line no-console
-    console.log(
-      `erasure of a meeting with ${SEGMENTS} segments: ${elapsedMs.toFixed(1)} ms in total; keys destroyed ${result.cryptoErasedAtMs! - startedAtMs} ms after the call`,
-    );
+    figures.info({ segments: SEGMENTS, totalMs: +elapsedMs.toFixed(1), keysDestroyedAfterMs: result.cryptoErasedAtMs! - startedAtMs }, 'erasure of a meeting');
 
     expect(result.erased).toEqual({ meetings: 1, segments: SEGMENTS, alerts: 1, reports: 0 });
     const document = await stack.certificates.getDocument(tenantId, result.certificateId!);
@@ -256,8 +256,7 @@ describe('EraseTenant and EraseUserData on real PostgreSQL', () => {
     });
     const started = process.hrtime.bigint();
     const result = await useCase.execute({ tenantId, requestedBy: 'owner-1', reason: 'offboarding' });
-    // eslint-disable-next-line no-console
-    console.log(`tenant erasure (2 meetings, 60 segments): ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1)} ms`);
+    figures.info({ meetings: 2, segments: 60, totalMs: +(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1) }, 'tenant erasure');
 
     expect(result.erased).toMatchObject({ meetings: 2, segments: 60, alerts: 2 });
     expect(result.erased.data_keys).toBeGreaterThanOrEqual(2);

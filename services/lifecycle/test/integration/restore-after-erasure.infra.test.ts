@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { EnvelopeCipher, KafkaEventBus, MeetingKeyring, tenantKeyName, type Clock, type Kms } from '@confide/platform';
+import { EnvelopeCipher, KafkaEventBus, MeetingKeyring, tenantKeyName, type Clock, type Kms, createLogger } from '@confide/platform';
 import { createStorageDataSource } from '@confide/storage-service';
 import { Client } from 'pg';
 import { PostgresDataKeyRepository } from '../../../storage/src/adapters/postgres/data-key.repository';
@@ -20,6 +20,9 @@ import { infraTransitKms, startKmsErasureStack, type KmsErasureStack } from './s
 import { DB_START_TIMEOUT_MS, sequentialIds } from './support/lifecycle-db';
 import { startRestoreCluster, type RestoreCluster } from './support/pg15-restore-cluster';
 import { readInfraEnv } from '@confide/testing';
+
+/** Measured figures of this test (ids, counts and milliseconds only), through the redacting logger. */
+const figures = createLogger({ service: 'restore-test' });
 
 /**
  * Issue 6, must-show 2 (docs/adr/0013-restore.md): a dump taken before an erasure, restored with
@@ -224,8 +227,7 @@ describe('restore of a dump taken before an erasure (scripts/db/restore.sh)', ()
 
     // 4. The documented procedure: restore + re-apply (Kafka journal + the exported certificate).
     const report = await restore(dump, '--journal', certificates);
-    // eslint-disable-next-line no-console
-    console.log(`restore report: ${JSON.stringify(report)}`);
+    figures.info({ report }, 'restore report');
     expect(report).toMatchObject({ dryRun: false, tenantsErasedInKms: 1 });
     expect(report.meetingsReapplied as number).toBeGreaterThanOrEqual(1);
     expect(report.usersReapplied as number).toBeGreaterThanOrEqual(1);

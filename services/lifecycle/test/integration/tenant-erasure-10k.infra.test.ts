@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { StorageServiceClient, type GetTranscriptResponse } from '@confide/contracts';
-import { EnvelopeCipher, LocalKms, callUnary, createGrpcClient, dekContext, tenantKeyName, type Clock, type Kms, type WrappedDataKey } from '@confide/platform';
+import { EnvelopeCipher, LocalKms, callUnary, createGrpcClient, dekContext, tenantKeyName, type Clock, type Kms, type WrappedDataKey, createLogger } from '@confide/platform';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,9 @@ import { seedTenantBulk } from './support/bulk-seed';
 import { logger } from './support/erasure-stack';
 import { SnapshotKeyRegistry, infraTransitKms, startKmsErasureStack, type KmsErasureStack } from './support/kms-erasure-stack';
 import { DB_START_TIMEOUT_MS, sequentialIds } from './support/lifecycle-db';
+
+/** Measured figures of this test (ids, counts and milliseconds only), through the redacting logger. */
+const figures = createLogger({ service: 'tenant-erasure-10k-test' });
 
 /**
  * Issue 6, must-show 1: erasing a tenant that holds 10,000 segments (written through storage's
@@ -68,8 +71,7 @@ function suite(label: string, openKms: () => Promise<{ kms: Kms; dispose(): Prom
       const seeded = Date.now();
       meetingIds = await seedTenantBulk(stack.storageData, tenantId, { meetings: MEETINGS, segmentsPerMeeting: PER_MEETING, endedAtMs: Date.now() - 60_000 });
       await seedTenantBulk(stack.storageData, otherTenant, { meetings: 1, segmentsPerMeeting: 5, endedAtMs: Date.now() - 60_000 });
-      // eslint-disable-next-line no-console
-      console.log(`[${label}] seeded ${SEGMENTS} encrypted segments in ${MEETINGS} meetings in ${Date.now() - seeded} ms`);
+      figures.info({ kms: label, segments: SEGMENTS, meetings: MEETINGS, seedMs: Date.now() - seeded }, 'tenant seeded');
     }, SEED_TIMEOUT_MS);
 
     afterAll(async () => {
@@ -159,10 +161,9 @@ function suite(label: string, openKms: () => Promise<{ kms: Kms; dispose(): Prom
       }
       note('KMS unwrap + rewrap of backed-up wrapped keys', keyRows.length * 2);
       const allFailedMs = Number(process.hrtime.bigint() - returned) / 1e6;
-      // eslint-disable-next-line no-console
-      console.log(
-        `[${label}] tenant erasure of ${SEGMENTS} segments: call ${(Number(returned - called) / 1e6).toFixed(1)} ms; ` +
-          `every read failed ${allFailedMs.toFixed(1)} ms after the return (${JSON.stringify(failures)})`,
+      figures.info(
+        { kms: label, segments: SEGMENTS, callMs: +(Number(returned - called) / 1e6).toFixed(1), allReadsFailedAfterMs: +allFailedMs.toFixed(1), failures },
+        'tenant erasure',
       );
 
       // Rows purged (PurgeTenant ran before the call returned), tombstones kept, the other tenant untouched.
