@@ -81,6 +81,9 @@ export function targetTenant(req: Request, res: Response, named?: string): strin
   return tenant;
 }
 
+/** A tenant-level resource of the policy (no meeting): settings, the tenant key, the audit log, grants. */
+export const tenantResource = (tenant: string, kind: string, owner = '') => ({ tenant, owner, meeting: '', kind });
+
 /**
  * Decides `action` on `resource` for the request's subject with the clock's time and, for
  * staff, the tenant's grants; honours the obligations (audit). Throws AccessDeniedError on a

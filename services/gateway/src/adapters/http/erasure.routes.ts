@@ -12,7 +12,7 @@ import { invalidArgument, type UserAction } from '@confide/platform';
 import { isWellFormedId, parseAfterSeq, parseDeleteBody, parsePageSize, parseRetentionBody } from '../../domain/api-input';
 import type { LifecyclePort } from '../../ports/lifecycle.port';
 import type { LifecycleRecordsPort } from '../../ports/lifecycle-records.port';
-import { authorize, targetTenant, type AccessControl } from './access-control';
+import { authorize, targetTenant, tenantResource, type AccessControl } from './access-control';
 import { callContext } from './request-context';
 
 /**
@@ -97,7 +97,6 @@ export function presentAuditEntry(e: AuditEventEntry): Record<string, unknown> {
   };
 }
 
-const tenantResource = (tenant: string, kind: string, owner = '') => ({ tenant, owner, meeting: '', kind });
 
 /** DELETE /api/users/:id/data: one user's data erased (admins, owners; MFA), with its certificate. */
 export function usersRoutes(deps: { lifecycle: LifecyclePort; access: AccessControl }): Router {

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { invalidArgument, type UserAction } from '@confide/platform';
 import { isWellFormedId, parseApproveBody, parseGrantRequestBody } from '../../domain/api-input';
 import type { LifecycleRecordsPort } from '../../ports/lifecycle-records.port';
-import { authorize, subjectOf, targetTenant, type AccessControl } from './access-control';
+import { authorize, subjectOf, targetTenant, tenantResource, type AccessControl } from './access-control';
 import { presentGrant, presentSigningKeys } from './records.presenter';
 import { callContext } from './request-context';
 
@@ -32,7 +32,6 @@ function idParam(req: Request, what: string): string {
   return id;
 }
 
-const tenantResource = (tenant: string, kind: string, owner = '') => ({ tenant, owner, meeting: '', kind });
 
 /**
  * /api/access-grants: staff request access (reason, scope) to a tenant or one meeting; the

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { UserAction } from '@confide/platform';
 import type { ProcessingPort } from '../../ports/processing.port';
-import { authorize, targetTenant, type AccessControl } from './access-control';
+import { authorize, targetTenant, tenantResource, type AccessControl } from './access-control';
 import { callContext } from './request-context';
 
 /** The policy action of the processing route (policies/authz/actions.rego). */
@@ -17,7 +17,7 @@ export function processingRoutes(deps: { processing: ProcessingPort; access: Acc
   const router = Router();
   router.get('/', async (req, res) => {
     const tenantId = targetTenant(req, res);
-    await authorize(deps.access, res, PROCESSING_ROUTE_ACTION, { tenant: tenantId, owner: '', meeting: '', kind: 'tenant-settings' });
+    await authorize(deps.access, res, PROCESSING_ROUTE_ACTION, tenantResource(tenantId, 'tenant-settings'));
     res.json(await deps.processing.describe(tenantId, callContext(res)));
   });
   return router;

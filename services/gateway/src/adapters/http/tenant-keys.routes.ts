@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { UserAction } from '@confide/platform';
 import type { TenantKeysPort } from '../../ports/tenant-keys.port';
-import { authorize, targetTenant, type AccessControl } from './access-control';
+import { authorize, targetTenant, tenantResource, type AccessControl } from './access-control';
 import { callContext } from './request-context';
 
 /** The policy action of each tenant-key route (policies/authz/actions.rego). */
@@ -10,7 +10,7 @@ export const TENANT_KEY_ROUTE_ACTIONS = {
   status: 'settings:read',
 } as const satisfies Record<string, UserAction>;
 
-const tenantKeyResource = (tenant: string) => ({ tenant, owner: '', meeting: '', kind: 'tenant-key' });
+const tenantKeyResource = (tenant: string) => tenantResource(tenant, 'tenant-key');
 
 /**
  * /api/tenant/keys (docs/adr/0010-key-hierarchy.md, "Rotation of a tenant key"):
