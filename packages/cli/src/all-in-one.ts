@@ -4,6 +4,7 @@ import {
   DevIssuer,
   EnvelopePayloadProtector,
   PolicyEvaluator,
+  type Authenticator,
   type DecisionAuditor,
   type GrantStore,
   generateServiceTrust,
@@ -231,13 +232,16 @@ export async function startAllInOne(
   });
   lifecycleRecords = lifecycle;
 
-  // The gateway and ingest verify bearer tokens against the issuer's JWKS over HTTP (as in production).
+  // The gateway and ingest verify bearer tokens against the issuer's JWKS over HTTP (as in
+  // production), with one verifier (one JWKS cache) for both: they read the same OIDC_* variables.
   const identityEnv = devIssuer ? { OIDC_ISSUER: devIssuer.issuer, OIDC_AUDIENCE: devIssuer.audience, OIDC_JWKS_URL: devIssuer.jwksUrl } : {};
   let gatewayConfig: GatewayConfig;
   let ingestConfig: IngestConfig;
+  let authenticator: Authenticator;
   try {
     gatewayConfig = loadConfig(gatewayConfigSchema, { ...moduleEnv, ...identityEnv });
     ingestConfig = loadConfig(ingestConfigSchema, { ...moduleEnv, ...identityEnv });
+    authenticator = await createOidcVerifierFromConfig(gatewayConfig);
   } catch (err) {
     lifecycleStorage.close();
     await releaseIdentity();
@@ -246,7 +250,7 @@ export async function startAllInOne(
   const gateway = createGatewayModule({
     logger,
     config: gatewayConfig,
-    access: { evaluator, auditor, grants, assertionSigner: trust.signer('gateway') },
+    access: { authenticator, evaluator, auditor, grants, assertionSigner: trust.signer('gateway') },
   });
 
   const modules: ServiceModule[] = [
@@ -279,7 +283,7 @@ export async function startAllInOne(
       bus,
       config: ingestConfig,
       // StreamMeeting callers present the end user's token; the policy decides meeting:stream.
-      access: new PolicyStreamAccess({ authenticator: await createOidcVerifierFromConfig(ingestConfig), evaluator, auditor }),
+      access: new PolicyStreamAccess({ authenticator, evaluator, auditor }),
     }),
     gateway,
   ];
