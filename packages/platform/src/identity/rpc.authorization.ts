@@ -54,7 +54,11 @@ export interface AuthorizedUnaryContext extends UnaryContext {
   subject?: Subject;
 }
 
-function refuse(refusal: string | undefined): never {
+/**
+ * The error an RPC answers when an enforced decision refused it: UNAVAILABLE when it could not be
+ * audited (fail closed), else PERMISSION_DENIED with a fixed message that reveals nothing.
+ */
+export function refuseAccess(refusal: string | undefined): never {
   if (refusal === 'audit-failed') throw new AppError('unavailable', 'the access could not be audited');
   throw new AppError('permission-denied', 'the call is not permitted');
 }
@@ -87,7 +91,7 @@ export function authorizeRpc<Req, Res>(
       deps.auditor,
       buildPolicyInput({ subject: toPolicySubject(caller), action: rpcAction(method), resource: { kind: 'rpc' }, now: clock.now() }),
     );
-    if (!rpc.allowed) refuse(rpc.refusal);
+    if (!rpc.allowed) refuseAccess(rpc.refusal);
     if (spec.user && userAction) {
       if (!subject) throw new AppError('permission-denied', 'the call is not permitted');
       const resource = await spec.user.resource(req, subject);
@@ -97,7 +101,7 @@ export function authorizeRpc<Req, Res>(
         deps.auditor,
         buildPolicyInput({ subject: toPolicySubject(subject), action: userAction, resource, now: clock.now(), grants }),
       );
-      if (!user.allowed) refuse(user.refusal);
+      if (!user.allowed) refuseAccess(user.refusal);
     }
     return fn(req, { ...ctx, caller, ...(subject ? { subject } : {}) });
   });

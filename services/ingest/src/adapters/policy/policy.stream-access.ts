@@ -2,6 +2,7 @@ import {
   AppError,
   buildPolicyInput,
   enforceDecision,
+  refuseAccess,
   systemClock,
   toPolicySubject,
   type Authenticator,
@@ -49,9 +50,7 @@ export class PolicyStreamAccess implements StreamAccess {
         now: this.clock.now(),
       }),
     );
-    if (enforced.allowed) return;
-    if (enforced.refusal === 'audit-failed') throw new AppError('unavailable', 'the access could not be audited');
-    throw new AppError('permission-denied', 'the call is not permitted');
+    if (!enforced.allowed) refuseAccess(enforced.refusal);
   }
 }
 

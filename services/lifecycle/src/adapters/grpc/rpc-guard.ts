@@ -3,6 +3,7 @@ import {
   authorizeRpc,
   buildPolicyInput,
   enforceDecision,
+  refuseAccess,
   refuseEveryCaller,
   toPolicySubject,
   unaryHandler,
@@ -56,7 +57,5 @@ export async function decideForUser(
     authorization.auditor,
     buildPolicyInput({ subject: toPolicySubject(subject), action, resource, now, grants, reason }),
   );
-  if (result.allowed) return;
-  if (result.refusal === 'audit-failed') throw new AppError('unavailable', 'the access could not be audited');
-  throw new AppError('permission-denied', 'the call is not permitted');
+  if (!result.allowed) refuseAccess(result.refusal);
 }
